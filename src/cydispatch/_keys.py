@@ -1,0 +1,47 @@
+"""How receivers and senders are identified in a signal's registry.
+
+Django keys a connection by ``(receiver id, sender id)`` (a bound method by
+``(id(instance), id(function))``) or by ``(dispatch_uid, sender id)``. The same
+keys are kept here so that connecting twice, disconnecting and ``dispatch_uid``
+behave exactly as in Django; the sender's identity is additionally checked
+through a reference (see ``_refs``), so a reused id never matches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from typing import Any
+
+#: ``id(obj)``, or ``(id(instance), id(function))`` for a bound method.
+Id = int | tuple[int, int]
+#: ``(receiver id or dispatch_uid, sender id)``.
+LookupKey = tuple[Hashable, Id]
+
+
+def _make_id(target: Any) -> Id:
+    """Return the identity Django uses for ``target`` in a lookup key."""
+    if hasattr(target, "__func__"):
+        return (id(target.__self__), id(target.__func__))
+    return id(target)
+
+
+NONE_ID = _make_id(None)
+
+
+def lookup_key(receiver: Any, sender: Any, dispatch_uid: Hashable | None) -> LookupKey:
+    """Return the registry key of a connection, as Django computes it.
+
+    As in Django, a falsy ``dispatch_uid`` (``None``, ``""``, ``0``) means "no
+    uid": the receiver's own identity is used. A uid must be hashable: Django
+    never hashes it, but a uid that cannot be hashed cannot identify anything
+    reliably, so it is refused before anything changes.
+    """
+    if dispatch_uid:
+        try:
+            hash(dispatch_uid)
+        except TypeError:
+            raise TypeError(
+                f"dispatch_uid must be hashable, not {type(dispatch_uid).__name__!r}."
+            ) from None
+        return (dispatch_uid, _make_id(sender))
+    return (_make_id(receiver), _make_id(sender))

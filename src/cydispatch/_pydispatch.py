@@ -1,0 +1,259 @@
+"""The pure-Python backend: the readable, fully typed reference implementation.
+
+The compiled backend (``_cdispatch.pyx``) mirrors this module name for name.
+
+A signal keeps its connections in ``receivers``, one entry per connection,
+in connection order::
+
+    (lookup_key, receiver, sender_ref, is_async)
+
+``receiver`` is a weak reference (``weakref.ref``, or ``weakref.WeakMethod``
+for a bound method) or, for ``weak=False``, the receiver itself, as in
+Django; ``sender_ref`` is ``None`` for "any sender", else a reference to the
+sender (see ``_refs.sender_ref``), as in Django 6.
+
+``send`` does not scan that list. ``sender_receivers_cache`` maps ``id(sender)``
+to a *plan*: the references of the receivers that sender reaches, already
+split into synchronous and asynchronous ones. Every change to the
+connections empties the cache; a plan is rebuilt, under the lock, on the next
+send from that sender. A plan holds no strong reference to its sender and is
+checked against the sender's identity, so an object that reuses a dead
+sender's id never gets its plan.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Hashable, Iterable
+from typing import Any, NamedTuple
+
+from . import _bridge
+from ._calls import Receiver, Responses, call_receivers, call_receivers_robust
+from ._keys import LookupKey, lookup_key
+from ._refs import Ref, death_flagger, identity_ref, receiver_ref, sender_ref, strong_ref
+from ._validation import normalize_signal_args, validate_receiver
+
+__all__ = ["Signal"]
+
+#: How many senders' plans a signal keeps before it prunes the cache.
+CACHE_LIMIT = 512
+
+
+class Entry(NamedTuple):
+    """One connection, as ``Signal.receivers`` holds it (the shape of Django 6's)."""
+
+    lookup_key: LookupKey
+    receiver: Any
+    sender_ref: Ref | None
+    is_async: bool
+
+
+class Plan(NamedTuple):
+    """What a send from one sender calls: references to its live receivers."""
+
+    sender_ref: Ref | None
+    sync_refs: tuple[Ref, ...]
+    async_refs: tuple[Ref, ...]
+
+
+def _dispatch_ref(entry: Entry) -> Ref:
+    receiver = entry.receiver
+    return receiver if isinstance(receiver, weakref.ReferenceType) else strong_ref(receiver)
+
+
+def _is_dead(entry: Entry) -> bool:
+    receiver, sender = entry.receiver, entry.sender_ref
+    return (isinstance(receiver, weakref.ReferenceType) and receiver() is None) or (
+        sender is not None and sender() is None
+    )
+
+
+class Signal:
+    """A signal that receivers connect to and that senders send.
+
+    ``use_caching`` is accepted for compatibility with Django: cydispatch
+    always keeps per-sender caches, which (unlike Django's) work with any
+    sender. ``providing_args``, from Django up to 3.2, is kept as
+    ``self.providing_args`` for documentation only.
+    """
+
+    def __init__(
+        self, use_caching: bool = False, providing_args: Iterable[str] | None = None
+    ) -> None:
+        self.use_caching, self.providing_args = normalize_signal_args(use_caching, providing_args)
+        self.lock = threading.Lock()
+        self._receivers: list[Entry] = []
+        self.sender_receivers_cache: dict[int, Plan] = {}
+        self._dead_receivers = False
+        self._on_death = death_flagger(self)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__qualname__} at {id(self):#x}>"
+
+    @property
+    def receivers(self) -> list[Entry]:
+        """The connections, in connection order. Assign a list to replace them all."""
+        return self._receivers
+
+    @receivers.setter
+    def receivers(self, entries: list[Entry]) -> None:
+        with self.lock:
+            self._receivers = entries
+            self.sender_receivers_cache.clear()
+
+    def connect(
+        self,
+        receiver: Receiver,
+        sender: Any = None,
+        weak: bool = True,
+        dispatch_uid: Hashable | None = None,
+    ) -> None:
+        """Connect ``receiver`` to this signal, for ``sender`` or for every sender.
+
+        receiver
+            A callable accepting keyword arguments (``**kwargs``); it may be
+            asynchronous. It is called as ``receiver(signal=..., sender=...,
+            **named)``.
+        sender
+            Only sends from this object (compared by identity) reach the
+            receiver; ``None`` receives from every sender.
+        weak
+            Hold the receiver by a weak reference (the default), so that
+            connecting never keeps it alive; it disconnects itself when it
+            dies. ``False`` holds it strongly.
+        dispatch_uid
+            A hashable identifier of the connection, in place of the
+            receiver's identity: a second connection with the same uid and
+            sender is ignored.
+
+        Connecting the same receiver (or uid) to the same sender twice keeps
+        the first connection.
+        """
+        validate_receiver(receiver)
+        key = lookup_key(receiver, sender, dispatch_uid)
+        entry = Entry(
+            key,
+            receiver_ref(receiver, weak, self._on_death),
+            sender_ref(sender, self._on_death),
+            _bridge.iscoroutinefunction(receiver),
+        )
+        with self.lock:
+            self._clear_dead_receivers()
+            if not any(existing.lookup_key == key for existing in self._receivers):
+                self._receivers.append(entry)
+                self.sender_receivers_cache.clear()
+
+    def disconnect(
+        self,
+        receiver: Receiver | None = None,
+        sender: Any = None,
+        dispatch_uid: Hashable | None = None,
+    ) -> bool:
+        """Disconnect ``receiver`` (or ``dispatch_uid``) from ``sender``.
+
+        Return whether a connection was removed. A weakly connected receiver
+        need not be disconnected: it disconnects itself when it dies.
+        """
+        key = lookup_key(receiver, sender, dispatch_uid)
+        with self.lock:
+            self._clear_dead_receivers()
+            for index, existing in enumerate(self._receivers):
+                if existing.lookup_key == key:
+                    del self._receivers[index]
+                    self.sender_receivers_cache.clear()
+                    return True
+        return False
+
+    def has_listeners(self, sender: Any = None) -> bool:
+        """Whether a send from ``sender`` would call any receiver."""
+        sync_receivers, async_receivers = self._live_receivers(sender)
+        return bool(sync_receivers or async_receivers)
+
+    def send(self, sender: Any, **named: Any) -> Responses:
+        """Call every receiver connected for ``sender``; return ``[(receiver, response), ...]``.
+
+        Synchronous receivers are called in connection order, then the
+        asynchronous ones concurrently behind one ``async_to_sync``. An
+        exception raised by a receiver propagates and ends the dispatch.
+        """
+        if not self._receivers:
+            return []
+        sync_receivers, async_receivers = self._live_receivers(sender)
+        responses = call_receivers(self, sender, named, sync_receivers)
+        if async_receivers:
+            responses += _bridge.send_to_async_receivers(self, sender, named, async_receivers, False)
+        return responses
+
+    def send_robust(self, sender: Any, **named: Any) -> Responses:
+        """Like ``send``, but an ``Exception`` raised by a receiver becomes its response.
+
+        The error keeps its ``__traceback__`` and is logged at ERROR, with
+        ``exc_info``, to the ``django.dispatch`` logger. A ``BaseException``
+        that is not an ``Exception`` (``KeyboardInterrupt``) propagates.
+        """
+        if not self._receivers:
+            return []
+        sync_receivers, async_receivers = self._live_receivers(sender)
+        responses = call_receivers_robust(self, sender, named, sync_receivers)
+        if async_receivers:
+            responses += _bridge.send_to_async_receivers(self, sender, named, async_receivers, True)
+        return responses
+
+    async def asend(self, sender: Any, **named: Any) -> Responses:
+        """Send from asynchronous code.
+
+        The synchronous receivers are called in one batch behind
+        ``sync_to_async``, concurrently with the asynchronous receivers.
+        Results come in the same order as from ``send``.
+        """
+        return await _bridge.asend(self, sender, named, robust=False)
+
+    async def asend_robust(self, sender: Any, **named: Any) -> Responses:
+        """``asend`` with ``send_robust``'s handling of errors."""
+        return await _bridge.asend(self, sender, named, robust=True)
+
+    def _clear_dead_receivers(self) -> None:
+        # The caller holds self.lock. The flag is reset before the sweep, so a
+        # death during the sweep flags the signal again rather than being lost.
+        if self._dead_receivers:
+            self._dead_receivers = False
+            self._receivers = [entry for entry in self._receivers if not _is_dead(entry)]
+            self.sender_receivers_cache.clear()
+
+    def _live_receivers(self, sender: Any) -> tuple[list[Receiver], list[Receiver]]:
+        """Return ``(sync_receivers, async_receivers)``: the live receivers for ``sender``."""
+        if self._dead_receivers:
+            with self.lock:
+                self._clear_dead_receivers()
+        plan = self.sender_receivers_cache.get(id(sender))
+        if plan is None or (plan.sender_ref is not None and plan.sender_ref() is not sender):
+            plan = self._make_plan(sender)
+        return (
+            [r for ref in plan.sync_refs if (r := ref()) is not None],
+            [r for ref in plan.async_refs if (r := ref()) is not None],
+        )
+
+    def _make_plan(self, sender: Any) -> Plan:
+        sync_refs: list[Ref] = []
+        async_refs: list[Ref] = []
+        with self.lock:
+            self._clear_dead_receivers()
+            for entry in self._receivers:
+                if entry.sender_ref is None or entry.sender_ref() is sender:
+                    (async_refs if entry.is_async else sync_refs).append(_dispatch_ref(entry))
+            plan = Plan(identity_ref(sender), tuple(sync_refs), tuple(async_refs))
+            cache = self.sender_receivers_cache
+            if len(cache) >= CACHE_LIMIT:
+                _prune(cache)
+            cache[id(sender)] = plan
+        return plan
+
+
+def _prune(cache: dict[int, Plan]) -> None:
+    """Make room in a full cache: drop the plans of dead senders, or all of them."""
+    for sender_id, plan in list(cache.items()):
+        if plan.sender_ref is None or plan.sender_ref() is None:
+            del cache[sender_id]
+    if len(cache) > CACHE_LIMIT // 2:
+        cache.clear()

@@ -1,0 +1,97 @@
+"""References held by a signal: weak or strong, to receivers and to senders.
+
+Every reference here is a zero-argument callable that returns its object, or
+``None`` once a weakly referenced object is gone, so the dispatch code treats
+weak and strong references alike.
+"""
+
+from __future__ import annotations
+
+import itertools
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+#: A zero-argument callable returning the referenced object, or ``None`` once it died.
+Ref = Callable[[], Any]
+#: Called with the dead weak reference when a referenced object dies.
+DeathCallback = Callable[["weakref.ReferenceType[Any]"], None]
+
+
+def strong_ref(obj: Any) -> Ref:
+    """Return a reference that keeps ``obj`` alive and returns it when called.
+
+    ``itertools.repeat(obj).__next__`` is a C-level callable, so dereferencing
+    costs the same as calling a ``weakref.ref``.
+    """
+    return itertools.repeat(obj).__next__
+
+
+def receiver_ref(receiver: Any, weak: bool, on_death: DeathCallback) -> Any:
+    """Return what the registry keeps for ``receiver``, Django's way.
+
+    The receiver itself when ``weak`` is false; a ``weakref.WeakMethod`` for a
+    bound method; a ``weakref.ref`` otherwise. ``on_death`` is carried by the
+    reference itself, so a disconnected receiver leaves nothing behind (Django
+    registers a ``weakref.finalize`` per connect instead, which outlives the
+    connection: ticket 36939).
+    """
+    if not weak:
+        return receiver
+    try:
+        if hasattr(receiver, "__self__") and hasattr(receiver, "__func__"):
+            return weakref.WeakMethod(receiver, on_death)
+        return weakref.ref(receiver, on_death)
+    except TypeError as err:
+        raise TypeError(
+            f"{err}; a receiver that cannot be weakly referenced must be "
+            "connected with weak=False."
+        ) from None
+
+
+def sender_ref(sender: Any, on_death: DeathCallback) -> Ref | None:
+    """Return the registry's reference to a connection's ``sender``.
+
+    ``None`` stands for "any sender". Otherwise a weak reference that reports
+    the sender's death, so its connections go with it; a sender that cannot
+    be weakly referenced is held strongly for as long as it is connected, so
+    its id can never be reused by another object meanwhile (Django keys by id
+    alone: ticket 35801).
+    """
+    if sender is None:
+        return None
+    try:
+        return weakref.ref(sender, on_death)
+    except TypeError:
+        return strong_ref(sender)
+
+
+def identity_ref(obj: Any) -> Ref | None:
+    """Return a weak reference to ``obj`` that a cache can check identity with.
+
+    ``None`` when ``obj`` cannot be weakly referenced: such a cached entry is
+    valid for any object at that id (see ``Signal._live_receivers``).
+    """
+    try:
+        return weakref.ref(obj)
+    except TypeError:
+        return None
+
+
+def death_flagger(signal: Any) -> DeathCallback:
+    """Return the weak-reference callback that marks ``signal`` as having dead receivers.
+
+    It only sets a flag: it runs during garbage collection, possibly while the
+    signal's (non-reentrant) lock is held by the same thread, so taking the
+    lock here could deadlock. The flagged entries are swept under the lock by
+    the next connect, disconnect or send. The signal is itself referenced
+    weakly, so connections never keep a signal alive.
+    """
+    signal_ref = weakref.ref(signal)
+
+    def flag_dead(_dead: weakref.ReferenceType[Any]) -> None:
+        live_signal = signal_ref()
+        if live_signal is not None:
+            live_signal._dead_receivers = True
+
+    return flag_dead
