@@ -16,6 +16,7 @@ import pytest
 #: Test id -> module. Each module provides ``Signal``.
 BACKENDS = {
     "py": "cydispatch._pydispatch",
+    "c": "cydispatch._cdispatch",
 }
 COMPILED = {"c"}
 

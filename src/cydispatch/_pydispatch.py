@@ -2,15 +2,8 @@
 
 The compiled backend (``_cdispatch.pyx``) mirrors this module name for name.
 
-A signal keeps its connections in ``receivers``, one entry per connection,
-in connection order::
-
-    (lookup_key, receiver, sender_ref, is_async)
-
-``receiver`` is a weak reference (``weakref.ref``, or ``weakref.WeakMethod``
-for a bound method) or, for ``weak=False``, the receiver itself, as in
-Django; ``sender_ref`` is ``None`` for "any sender", else a reference to the
-sender (see ``_refs.sender_ref``), as in Django 6.
+A signal keeps its connections in ``receivers``, one entry per connection
+(see ``_entries``), in connection order, and indexes them by lookup key.
 
 ``send`` does not scan that list. ``sender_receivers_cache`` maps ``id(sender)``
 to a *plan*: the references of the receivers that sender reaches, already
@@ -29,24 +22,16 @@ from collections.abc import Hashable, Iterable
 from typing import Any, NamedTuple
 
 from . import _bridge
-from ._calls import Receiver, Responses, call_receivers, call_receivers_robust
+from ._calls import Receiver, Responses, call_receivers_robust
+from ._entries import Entry, index_entries, is_dead, make_entry
 from ._keys import LookupKey, lookup_key
-from ._refs import Ref, death_flagger, identity_ref, receiver_ref, sender_ref, strong_ref
-from ._validation import normalize_signal_args, validate_receiver
+from ._refs import Ref, death_flagger, identity_ref, strong_ref
+from ._validation import normalize_signal_args
 
 __all__ = ["Signal"]
 
 #: How many senders' plans a signal keeps before it prunes the cache.
 CACHE_LIMIT = 512
-
-
-class Entry(NamedTuple):
-    """One connection, as ``Signal.receivers`` holds it (the shape of Django 6's)."""
-
-    lookup_key: LookupKey
-    receiver: Any
-    sender_ref: Ref | None
-    is_async: bool
 
 
 class Plan(NamedTuple):
@@ -57,16 +42,8 @@ class Plan(NamedTuple):
     async_refs: tuple[Ref, ...]
 
 
-def _dispatch_ref(entry: Entry) -> Ref:
-    receiver = entry.receiver
+def _dispatch_ref(receiver: Any) -> Ref:
     return receiver if isinstance(receiver, weakref.ReferenceType) else strong_ref(receiver)
-
-
-def _is_dead(entry: Entry) -> bool:
-    receiver, sender = entry.receiver, entry.sender_ref
-    return (isinstance(receiver, weakref.ReferenceType) and receiver() is None) or (
-        sender is not None and sender() is None
-    )
 
 
 class Signal:
@@ -84,6 +61,7 @@ class Signal:
         self.use_caching, self.providing_args = normalize_signal_args(use_caching, providing_args)
         self.lock = threading.Lock()
         self._receivers: list[Entry] = []
+        self._index: dict[LookupKey, Entry] = {}
         self.sender_receivers_cache: dict[int, Plan] = {}
         self._dead_receivers = False
         self._on_death = death_flagger(self)
@@ -100,6 +78,7 @@ class Signal:
     def receivers(self, entries: list[Entry]) -> None:
         with self.lock:
             self._receivers = entries
+            self._index = index_entries(entries)
             self.sender_receivers_cache.clear()
 
     def connect(
@@ -130,17 +109,11 @@ class Signal:
         Connecting the same receiver (or uid) to the same sender twice keeps
         the first connection.
         """
-        validate_receiver(receiver)
-        key = lookup_key(receiver, sender, dispatch_uid)
-        entry = Entry(
-            key,
-            receiver_ref(receiver, weak, self._on_death),
-            sender_ref(sender, self._on_death),
-            _bridge.iscoroutinefunction(receiver),
-        )
+        entry = make_entry(receiver, sender, weak, dispatch_uid, self._on_death)
         with self.lock:
             self._clear_dead_receivers()
-            if not any(existing.lookup_key == key for existing in self._receivers):
+            if entry[0] not in self._index:
+                self._index[entry[0]] = entry
                 self._receivers.append(entry)
                 self.sender_receivers_cache.clear()
 
@@ -158,12 +131,12 @@ class Signal:
         key = lookup_key(receiver, sender, dispatch_uid)
         with self.lock:
             self._clear_dead_receivers()
-            for index, existing in enumerate(self._receivers):
-                if existing.lookup_key == key:
-                    del self._receivers[index]
-                    self.sender_receivers_cache.clear()
-                    return True
-        return False
+            entry = self._index.pop(key, None)
+            if entry is None:
+                return False
+            self._receivers.remove(entry)
+            self.sender_receivers_cache.clear()
+        return True
 
     def has_listeners(self, sender: Any = None) -> bool:
         """Whether a send from ``sender`` would call any receiver."""
@@ -179,10 +152,14 @@ class Signal:
         """
         if not self._receivers:
             return []
-        sync_receivers, async_receivers = self._live_receivers(sender)
-        responses = call_receivers(self, sender, named, sync_receivers)
-        if async_receivers:
-            responses += _bridge.send_to_async_receivers(self, sender, named, async_receivers, False)
+        plan = self._plan_for(sender)
+        responses = []
+        for ref in plan.sync_refs:
+            receiver = ref()
+            if receiver is not None:
+                responses.append((receiver, receiver(signal=self, sender=sender, **named)))
+        if plan.async_refs:
+            responses += self._send_async(plan, sender, named, robust=False)
         return responses
 
     def send_robust(self, sender: Any, **named: Any) -> Responses:
@@ -194,10 +171,10 @@ class Signal:
         """
         if not self._receivers:
             return []
-        sync_receivers, async_receivers = self._live_receivers(sender)
-        responses = call_receivers_robust(self, sender, named, sync_receivers)
-        if async_receivers:
-            responses += _bridge.send_to_async_receivers(self, sender, named, async_receivers, True)
+        plan = self._plan_for(sender)
+        responses = call_receivers_robust(self, sender, named, _live(plan.sync_refs))
+        if plan.async_refs:
+            responses += self._send_async(plan, sender, named, robust=True)
         return responses
 
     async def asend(self, sender: Any, **named: Any) -> Responses:
@@ -218,36 +195,51 @@ class Signal:
         # death during the sweep flags the signal again rather than being lost.
         if self._dead_receivers:
             self._dead_receivers = False
-            self._receivers = [entry for entry in self._receivers if not _is_dead(entry)]
+            self._receivers = [entry for entry in self._receivers if not is_dead(entry)]
+            self._index = index_entries(self._receivers)
             self.sender_receivers_cache.clear()
 
     def _live_receivers(self, sender: Any) -> tuple[list[Receiver], list[Receiver]]:
         """Return ``(sync_receivers, async_receivers)``: the live receivers for ``sender``."""
+        plan = self._plan_for(sender)
+        return _live(plan.sync_refs), _live(plan.async_refs)
+
+    def _send_async(self, plan: Plan, sender: Any, named: dict[str, Any], robust: bool) -> Responses:
+        receivers = _live(plan.async_refs)
+        if not receivers:
+            return []
+        return _bridge.send_to_async_receivers(self, sender, named, receivers, robust)
+
+    def _plan_for(self, sender: Any) -> Plan:
         if self._dead_receivers:
             with self.lock:
                 self._clear_dead_receivers()
         plan = self.sender_receivers_cache.get(id(sender))
         if plan is None or (plan.sender_ref is not None and plan.sender_ref() is not sender):
             plan = self._make_plan(sender)
-        return (
-            [r for ref in plan.sync_refs if (r := ref()) is not None],
-            [r for ref in plan.async_refs if (r := ref()) is not None],
-        )
+        return plan
 
     def _make_plan(self, sender: Any) -> Plan:
         sync_refs: list[Ref] = []
         async_refs: list[Ref] = []
         with self.lock:
             self._clear_dead_receivers()
-            for entry in self._receivers:
-                if entry.sender_ref is None or entry.sender_ref() is sender:
-                    (async_refs if entry.is_async else sync_refs).append(_dispatch_ref(entry))
+            for _, receiver, entry_sender, is_async in self._receivers:
+                # A dead sender's reference returns None, which must not match
+                # a send from None: the sender may die during this loop (in a
+                # garbage collection, or in another thread), after the sweep.
+                if entry_sender is None or (sender is not None and entry_sender() is sender):
+                    (async_refs if is_async else sync_refs).append(_dispatch_ref(receiver))
             plan = Plan(identity_ref(sender), tuple(sync_refs), tuple(async_refs))
             cache = self.sender_receivers_cache
             if len(cache) >= CACHE_LIMIT:
                 _prune(cache)
             cache[id(sender)] = plan
         return plan
+
+
+def _live(refs: tuple[Ref, ...]) -> list[Receiver]:
+    return [r for ref in refs if (r := ref()) is not None]
 
 
 def _prune(cache: dict[int, Plan]) -> None:

@@ -1,0 +1,514 @@
+# cython: language_level=3, embedsignature=True, freethreading_compatible=True
+"""The compiled backend: ``_pydispatch`` name for name, with a C hot path.
+
+What differs from the reference is how a send finds and calls its receivers:
+
+* ``send`` and ``send_robust`` are C functions with the vectorcall calling
+  convention (installed by ``_install_fastcall``): the caller's keyword names
+  arrive as one tuple, which is turned once into the receivers' keyword names
+  (``signal``, ``sender``, then the named arguments) and remembered by
+  identity, so no dict is built and each receiver is called through
+  ``PyObject_Vectorcall`` on one argument array.
+* A plan holds its receivers as C targets: a strong receiver; a weak
+  reference to a function; or, for a bound method, weak references to the
+  instance and to the function, which is called with the instance prepended
+  (no ``WeakMethod.__call__``, no bound method but the one the result holds).
+
+Connections, caches, their invalidation and the locking are the reference's.
+"""
+
+cimport cython
+from cpython.list cimport PyList_New, PyList_SET_ITEM
+from cpython.mem cimport PyMem_Free, PyMem_Malloc
+from cpython.object cimport PyObject
+from cpython.ref cimport Py_INCREF, Py_XDECREF
+from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE
+
+import threading
+import types
+import weakref
+
+from . import _bridge
+from ._calls import call_receivers, call_receivers_robust, log_robust_failure
+from ._entries import index_entries, is_dead, make_entry
+from ._keys import lookup_key
+from ._refs import death_flagger, identity_ref, strong_ref
+from ._validation import normalize_signal_args
+
+cdef extern from *:
+    """
+    /* A new reference to a weak reference's object, or to None once it died. */
+    static PyObject *cyd_deref(PyObject *ref) {
+    #if PY_VERSION_HEX >= 0x030D0000
+        PyObject *obj;
+        if (PyWeakref_GetRef(ref, &obj) < 0) return NULL;
+        if (obj == NULL) Py_RETURN_NONE;
+        return obj;
+    #else
+        PyObject *obj = PyWeakref_GET_OBJECT(ref);
+        Py_INCREF(obj);
+        return obj;
+    #endif
+    }
+
+    static PyObject *(*cyd_send_impl)(PyObject *, PyObject **, Py_ssize_t, PyObject *, int);
+
+    static PyObject *cyd_send(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
+                              PyObject *kwnames) {
+        return cyd_send_impl(self, (PyObject **)args, nargs, kwnames, 0);
+    }
+
+    static PyObject *cyd_send_robust(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
+                                     PyObject *kwnames) {
+        return cyd_send_impl(self, (PyObject **)args, nargs, kwnames, 1);
+    }
+
+    static PyMethodDef cyd_send_def = {
+        "send", (PyCFunction)(void (*)(void))cyd_send, METH_FASTCALL | METH_KEYWORDS,
+        "send($self, sender, /, **named)\\n--\\n\\n"
+        "Call every receiver connected for ``sender``; return ``[(receiver, response), ...]``.\\n\\n"
+        "Synchronous receivers are called in connection order, then the asynchronous\\n"
+        "ones concurrently behind one ``async_to_sync``. An exception raised by a\\n"
+        "receiver propagates and ends the dispatch."};
+
+    static PyMethodDef cyd_send_robust_def = {
+        "send_robust", (PyCFunction)(void (*)(void))cyd_send_robust,
+        METH_FASTCALL | METH_KEYWORDS,
+        "send_robust($self, sender, /, **named)\\n--\\n\\n"
+        "Like ``send``, but an ``Exception`` raised by a receiver becomes its response.\\n\\n"
+        "The error keeps its ``__traceback__`` and is logged at ERROR, with ``exc_info``,\\n"
+        "to the ``django.dispatch`` logger."};
+    """
+    object cyd_deref(PyObject *ref)
+    ctypedef object (*send_impl_t)(PyObject *, PyObject **, Py_ssize_t, PyObject *, int)
+    send_impl_t cyd_send_impl
+    ctypedef struct PyMethodDef:
+        const char *ml_name
+    PyMethodDef cyd_send_def
+    PyMethodDef cyd_send_robust_def
+
+cdef extern from "Python.h":
+    ctypedef struct PyTypeObject:
+        PyObject *tp_dict
+    size_t PY_VECTORCALL_ARGUMENTS_OFFSET
+    object PyObject_Vectorcall(PyObject *callable, PyObject **args, size_t nargsf, PyObject *kwnames)
+    object PyDescr_NewMethod(PyTypeObject *type, PyMethodDef *meth)
+    object PyLong_FromVoidPtr(void *p)
+    object PyMethod_New(object func, object self)
+    int PyDict_SetItemString(PyObject *d, const char *key, object value) except -1
+    void PyType_Modified(PyTypeObject *type)
+
+#: How many senders' plans a signal keeps before it prunes the cache.
+CACHE_LIMIT = 512
+
+cdef enum:
+    STACK_SIZE = 16
+
+cdef enum Kind:
+    STRONG        # ``ref`` is the receiver
+    WEAK          # ``ref`` is a weak reference to the receiver
+    WEAK_METHOD   # ``ref`` refers weakly to the instance, ``func_ref`` to the function
+    REF           # ``ref`` is a callable that returns the receiver, or None once it died
+
+cdef struct Target:
+    PyObject *ref
+    PyObject *func_ref
+    Kind kind
+
+cdef object _WeakMethod = weakref.WeakMethod
+cdef object _ReferenceType = weakref.ReferenceType
+cdef object _MethodType = types.MethodType
+cdef str _SENDER = "sender"
+cdef str _SIGNAL = "signal"
+cdef tuple _NO_NAMES = (_SIGNAL, _SENDER)
+
+
+@cython.final
+cdef class Plan:
+    """What a send from one sender calls: its live receivers, ready to call."""
+
+    cdef readonly object sender_ref
+    cdef PyObject *sender_id      # compared, never dereferenced
+    cdef size_t version           # the signal's version it was made at
+    cdef Target *sync_targets
+    cdef Py_ssize_t n_sync
+    cdef readonly tuple async_refs
+
+    def __dealloc__(self):
+        cdef Py_ssize_t i
+        if self.sync_targets != NULL:
+            for i in range(self.n_sync):
+                Py_XDECREF(self.sync_targets[i].ref)
+                Py_XDECREF(self.sync_targets[i].func_ref)
+            PyMem_Free(self.sync_targets)
+
+    cdef int add_target(self, object receiver) except -1:
+        """Append the target for an entry's ``receiver`` (its reference or itself)."""
+        cdef Target *target = &self.sync_targets[self.n_sync]
+        cdef object func_ref = None
+        cdef Kind kind = STRONG
+        if type(receiver) is _WeakMethod:
+            method = receiver()
+            if method is None:
+                return 0
+            if type(method) is _MethodType:
+                func_ref = weakref.ref(method.__func__)
+                kind = WEAK_METHOD
+            else:
+                kind = REF
+        elif isinstance(receiver, _ReferenceType):
+            kind = WEAK
+        target.kind = kind
+        target.ref = <PyObject *>receiver
+        Py_INCREF(receiver)
+        target.func_ref = NULL
+        if kind == WEAK_METHOD:
+            target.func_ref = <PyObject *>func_ref
+            Py_INCREF(func_ref)
+        self.n_sync += 1
+        return 0
+
+    cdef inline bint serves(self, PyObject *sender):
+        """Whether this plan is the one for ``sender`` (not for a dead object at its address)."""
+        if self.sender_id != sender:
+            return False
+        if self.sender_ref is None:
+            return True
+        live = cyd_deref(<PyObject *>self.sender_ref)
+        return <PyObject *>live == sender
+
+    cdef inline object live_receiver(self, Py_ssize_t i):
+        """The receiver that target ``i`` calls, or ``None`` once it died."""
+        cdef Target *target = &self.sync_targets[i]
+        if target.kind == STRONG:
+            return <object>target.ref
+        if target.kind == REF:
+            return (<object>target.ref)()
+        receiver = cyd_deref(target.ref)
+        if target.kind == WEAK or receiver is None:
+            return receiver
+        func = cyd_deref(target.func_ref)
+        return None if func is None else PyMethod_New(func, receiver)
+
+
+cdef Plan _new_plan(object sender, list entries, size_t version):
+    cdef Plan plan = Plan.__new__(Plan)
+    plan.sender_ref = identity_ref(sender)
+    plan.sender_id = <PyObject *>sender
+    plan.version = version
+    plan.sync_targets = <Target *>PyMem_Malloc(max(len(entries), 1) * sizeof(Target))
+    if plan.sync_targets == NULL:
+        raise MemoryError()
+    async_refs = []
+    for _, receiver, entry_sender, is_async in entries:
+        if entry_sender is None or entry_sender() is sender:
+            if is_async:
+                async_refs.append(_dispatch_ref(receiver))
+            else:
+                plan.add_target(receiver)
+    plan.async_refs = tuple(async_refs)
+    return plan
+
+
+cdef object _dispatch_ref(object receiver):
+    return receiver if isinstance(receiver, _ReferenceType) else strong_ref(receiver)
+
+
+@cython.final
+cdef class KeywordLayout:
+    """How a caller's keyword names map onto the receivers' keyword names."""
+
+    cdef object names_in       # the caller's kwnames tuple (or None), compared by identity
+    cdef object names_out      # ("signal", "sender", *named names)
+    cdef Py_ssize_t sender_at  # index of "sender" in names_in, or -1
+    cdef bint names_signal     # "signal" is among the named arguments
+
+
+cdef KeywordLayout _new_layout(object names_in):
+    cdef KeywordLayout layout = KeywordLayout.__new__(KeywordLayout)
+    names = () if names_in is None else names_in
+    layout.names_in = names_in
+    layout.sender_at = names.index(_SENDER) if _SENDER in names else -1
+    layout.names_signal = _SIGNAL in names
+    layout.names_out = _NO_NAMES + tuple(name for name in names if name != _SENDER)
+    return layout
+
+
+cdef class Signal:
+    """A signal that receivers connect to and that senders send.
+
+    ``use_caching`` is accepted for compatibility with Django: cydispatch
+    always keeps per-sender caches, which (unlike Django's) work with any
+    sender. ``providing_args``, from Django up to 3.2, is kept as
+    ``self.providing_args`` for documentation only.
+    """
+
+    cdef public object lock
+    cdef public object use_caching
+    cdef public object providing_args
+    cdef readonly dict sender_receivers_cache
+    cdef public bint _dead_receivers
+    cdef list _receivers
+    cdef dict _index
+    cdef Py_ssize_t _n_receivers
+    cdef object _on_death
+    cdef KeywordLayout _layout
+    cdef Plan _last_plan
+    cdef size_t _version
+    cdef object __weakref__
+
+    def __init__(self, use_caching=False, providing_args=None):
+        self.use_caching, self.providing_args = normalize_signal_args(use_caching, providing_args)
+        self.lock = threading.Lock()
+        self._receivers = []
+        self._index = {}
+        self._n_receivers = 0
+        self.sender_receivers_cache = {}
+        self._dead_receivers = False
+        self._on_death = death_flagger(self)
+        self._layout = _new_layout(None)
+
+    def __repr__(self):
+        return f"<{type(self).__qualname__} at {id(self):#x}>"
+
+    @property
+    def receivers(self):
+        """The connections, in connection order. Assign a list to replace them all."""
+        return self._receivers
+
+    @receivers.setter
+    def receivers(self, entries):
+        with self.lock:
+            self._set_receivers(list(entries))
+
+    cdef void _set_receivers(self, list entries):
+        # The caller holds self.lock.
+        self._receivers = entries
+        self._n_receivers = len(entries)
+        self._index = index_entries(entries)
+        self._invalidate()
+
+    cdef void _invalidate(self):
+        # The caller holds self.lock. The version retires _last_plan too.
+        self.sender_receivers_cache.clear()
+        self._version += 1
+
+    def connect(self, receiver, sender=None, weak=True, dispatch_uid=None):
+        """Connect ``receiver`` to this signal, for ``sender`` or for every sender.
+
+        See ``cydispatch._pydispatch.Signal.connect`` for the arguments.
+        """
+        entry = make_entry(receiver, sender, weak, dispatch_uid, self._on_death)
+        with self.lock:
+            self._clear_dead_receivers()
+            if entry[0] not in self._index:
+                self._index[entry[0]] = entry
+                self._receivers.append(entry)
+                self._n_receivers += 1
+                self._invalidate()
+
+    def disconnect(self, receiver=None, sender=None, dispatch_uid=None):
+        """Disconnect ``receiver`` (or ``dispatch_uid``) from ``sender``; return whether one was."""
+        key = lookup_key(receiver, sender, dispatch_uid)
+        with self.lock:
+            self._clear_dead_receivers()
+            entry = self._index.pop(key, None)
+            if entry is None:
+                return False
+            self._receivers.remove(entry)
+            self._n_receivers -= 1
+            self._invalidate()
+        return True
+
+    def has_listeners(self, sender=None):
+        """Whether a send from ``sender`` would call any receiver."""
+        sync_receivers, async_receivers = self._live_receivers(sender)
+        return bool(sync_receivers or async_receivers)
+
+    async def asend(self, sender, **named):
+        """Send from asynchronous code (see ``cydispatch._pydispatch.Signal.asend``)."""
+        return await _bridge.asend(self, sender, named, robust=False)
+
+    async def asend_robust(self, sender, **named):
+        """``asend`` with ``send_robust``'s handling of errors."""
+        return await _bridge.asend(self, sender, named, robust=True)
+
+    def _clear_dead_receivers(self):
+        # The caller holds self.lock. The flag is reset before the sweep, so a
+        # death during the sweep flags the signal again rather than being lost.
+        if self._dead_receivers:
+            self._dead_receivers = False
+            self._set_receivers([entry for entry in self._receivers if not is_dead(entry)])
+
+    def _live_receivers(self, sender):
+        """Return ``(sync_receivers, async_receivers)``: the live receivers for ``sender``."""
+        cdef Plan plan = self._plan_for(sender)
+        cdef Py_ssize_t i
+        sync_receivers = []
+        for i in range(plan.n_sync):
+            receiver = plan.live_receiver(i)
+            if receiver is not None:
+                sync_receivers.append(receiver)
+        return sync_receivers, [r for r in [ref() for ref in plan.async_refs] if r is not None]
+
+    cdef Plan _plan_for(self, object sender):
+        cdef Plan plan
+        if self._dead_receivers:
+            with self.lock:
+                self._clear_dead_receivers()
+        # The last plan used, then the cache (which a user may have emptied).
+        with cython.critical_section(self):
+            plan = self._last_plan
+        cache = self.sender_receivers_cache
+        if plan is not None and plan.version == self._version and cache and plan.serves(<PyObject *>sender):
+            return plan
+        cached = cache.get(PyLong_FromVoidPtr(<PyObject *>sender))
+        if cached is not None and (<Plan>cached).serves(<PyObject *>sender):
+            plan = <Plan>cached
+        else:
+            plan = self._make_plan(sender)
+        with cython.critical_section(self):
+            self._last_plan = plan
+        return plan
+
+    cdef Plan _make_plan(self, object sender):
+        with self.lock:
+            self._clear_dead_receivers()
+            plan = _new_plan(sender, self._receivers, self._version)
+            cache = self.sender_receivers_cache
+            if len(cache) >= CACHE_LIMIT:
+                _prune(cache)
+            cache[PyLong_FromVoidPtr(<PyObject *>sender)] = plan
+        return plan
+
+    cdef KeywordLayout _layout_for(self, PyObject *names_in):
+        cdef KeywordLayout layout
+        with cython.critical_section(self):
+            layout = self._layout
+        if <PyObject *>layout.names_in == names_in or (names_in == NULL and layout.names_in is None):
+            return layout
+        layout = _new_layout(None if names_in == NULL else <object>names_in)
+        with cython.critical_section(self):
+            self._layout = layout
+        return layout
+
+
+cdef void _prune(dict cache):
+    """Make room in a full cache: drop the plans of dead senders, or all of them."""
+    for sender_id, plan in list(cache.items()):
+        if (<Plan>plan).sender_ref is None or (<Plan>plan).sender_ref() is None:
+            del cache[sender_id]
+    if len(cache) > CACHE_LIMIT // 2:
+        cache.clear()
+
+
+cdef object _send(PyObject *self_ptr, PyObject **args, Py_ssize_t nargs, PyObject *kwnames, int robust):
+    """``Signal.send`` (``robust=0``) and ``Signal.send_robust`` (``robust=1``)."""
+    cdef Signal self = <Signal>self_ptr
+    cdef str name = "send_robust" if robust else "send"
+    if nargs > 1:
+        raise TypeError(f"Signal.{name}() takes 2 positional arguments but {nargs + 1} were given")
+    cdef KeywordLayout layout = self._layout_for(kwnames)
+    cdef Py_ssize_t n_named = PyTuple_GET_SIZE(layout.names_out) - 2
+    if nargs == 1 and layout.sender_at >= 0:
+        raise TypeError(f"Signal.{name}() got multiple values for argument 'sender'")
+    if nargs == 0 and layout.sender_at < 0:
+        raise TypeError(f"Signal.{name}() missing 1 required positional argument: 'sender'")
+    cdef PyObject *sender_ptr = args[0] if nargs == 1 else args[nargs + layout.sender_at]
+    sender = <object>sender_ptr
+    if self._n_receivers == 0:
+        return []
+    cdef Plan plan = self._plan_for(sender)
+    if layout.names_signal:
+        return _send_generic(self, plan, sender, _named(args, nargs, kwnames, layout), robust)
+
+    cdef PyObject *stack_buffer[STACK_SIZE]
+    cdef PyObject **stack = stack_buffer
+    cdef Py_ssize_t i, j
+    if n_named + 3 > STACK_SIZE:
+        stack = <PyObject **>PyMem_Malloc((n_named + 3) * sizeof(PyObject *))
+        if stack == NULL:
+            raise MemoryError()
+    try:
+        stack[1] = self_ptr
+        stack[2] = sender_ptr
+        j = 3
+        for i in range(n_named + (layout.sender_at >= 0)):
+            if i != layout.sender_at:
+                stack[j] = args[nargs + i]
+                j += 1
+        responses = _call_targets(plan, stack, <PyObject *>layout.names_out, robust)
+    finally:
+        if stack != stack_buffer:
+            PyMem_Free(stack)
+    if plan.async_refs:
+        responses += _send_async(self, plan, sender, _named(args, nargs, kwnames, layout), robust)
+    return responses
+
+
+cdef list _call_targets(Plan plan, PyObject **stack, PyObject *names_out, int robust):
+    """Call the plan's synchronous receivers on ``stack[1:]`` with keywords ``names_out``.
+
+    ``stack[0]`` is free, so a callee (a bound method, say) may use it to
+    prepend an argument without copying the array.
+    """
+    cdef list responses = PyList_New(plan.n_sync)
+    cdef Py_ssize_t i, n = 0
+    cdef size_t no_positional = 0 | PY_VECTORCALL_ARGUMENTS_OFFSET
+    for i in range(plan.n_sync):
+        receiver = plan.live_receiver(i)
+        if receiver is None:
+            continue
+        if robust:
+            try:
+                response = PyObject_Vectorcall(<PyObject *>receiver, stack + 1, no_positional, names_out)
+            except Exception as err:
+                log_robust_failure(receiver, err)
+                response = err
+        else:
+            response = PyObject_Vectorcall(<PyObject *>receiver, stack + 1, no_positional, names_out)
+        pair = (receiver, response)
+        Py_INCREF(pair)
+        PyList_SET_ITEM(responses, n, pair)
+        n += 1
+    if n < plan.n_sync:
+        del responses[n:]
+    return responses
+
+
+cdef dict _named(PyObject **args, Py_ssize_t nargs, PyObject *kwnames, KeywordLayout layout):
+    """The named arguments as a dict, for the paths that need one."""
+    cdef dict named = {}
+    cdef Py_ssize_t i
+    if kwnames != NULL:
+        for i in range(PyTuple_GET_SIZE(<object>kwnames)):
+            if i != layout.sender_at:
+                named[<object>PyTuple_GET_ITEM(<object>kwnames, i)] = <object>args[nargs + i]
+    return named
+
+
+cdef list _send_async(Signal self, Plan plan, object sender, dict named, int robust):
+    receivers = [r for r in [ref() for ref in plan.async_refs] if r is not None]
+    if not receivers:
+        return []
+    return _bridge.send_to_async_receivers(self, sender, named, receivers, robust)
+
+
+cdef list _send_generic(Signal self, Plan plan, object sender, dict named, int robust):
+    # Django passes "signal" twice when it is among the named arguments; the
+    # receivers' own TypeError is reproduced by calling them the same way.
+    sync_receivers, _ = self._live_receivers(sender)
+    call = call_receivers_robust if robust else call_receivers
+    return call(self, sender, named, sync_receivers) + _send_async(self, plan, sender, named, robust)
+
+
+cdef void _install_fastcall(type cls, PyMethodDef *definition) except *:
+    """Make ``definition`` a method of ``cls`` (a C function taking vectorcall arguments)."""
+    descriptor = PyDescr_NewMethod(<PyTypeObject *>cls, definition)
+    PyDict_SetItemString((<PyTypeObject *>cls).tp_dict, definition.ml_name, descriptor)
+    PyType_Modified(<PyTypeObject *>cls)
+
+
+cyd_send_impl = _send
+_install_fastcall(Signal, &cyd_send_def)
+_install_fastcall(Signal, &cyd_send_robust_def)
