@@ -1,0 +1,226 @@
+"""The Django 5.2 bugs cydispatch fixes: one test each.
+
+Every test also runs against ``django.dispatch.Signal``, marked
+``xfail(strict=True)`` with the exception Django fails with, to prove that it
+checks a real difference: if Django stops failing it, the suite says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import gc
+import logging
+import weakref
+
+import django.dispatch
+import pytest
+
+
+@pytest.fixture
+def AnySignal(request, Signal):
+    """The backend's ``Signal``, or Django's (for the expected failures)."""
+    return django.dispatch.Signal if request.param == "django" else Signal
+
+
+def fixed_django_bug(reason, raises):
+    """Run the test with the backend's Signal and, expected to fail, Django's."""
+    return pytest.mark.parametrize(
+        "AnySignal",
+        [
+            pytest.param("cydispatch", id="cydispatch"),
+            pytest.param(
+                "django",
+                id="django",
+                marks=pytest.mark.xfail(strict=True, raises=raises, reason=reason),
+            ),
+        ],
+        indirect=True,
+    )
+
+
+# -- 1. a reused sender id ---------------------------------------------------------
+
+
+class Sender:
+    """No ``__slots__``: every instance has the same size, so freed memory is reused."""
+
+
+def find_reused_id(target_id, limit=200_000):
+    """Create ``Sender`` instances until one gets ``target_id``; keep the others alive."""
+    keep = []
+    for _ in range(limit):
+        candidate = Sender()
+        if id(candidate) == target_id:
+            return candidate
+        keep.append(candidate)
+    return None
+
+
+@pytest.mark.parametrize("use_caching", [False, True])
+@fixed_django_bug("Django keys senders by id() alone (ticket 35801)", AssertionError)
+def test_dead_senders_id_reused_by_another_object(AnySignal, use_caching):
+    signal = AnySignal(use_caching=use_caching)
+    calls = []
+
+    def receiver(**kwargs):
+        calls.append(kwargs["sender"])
+
+    sender = Sender()
+    target_id = id(sender)
+    signal.connect(receiver, sender=sender)
+    signal.send(sender)
+    assert calls == [sender]
+    calls.clear()
+    del sender
+    impostor = find_reused_id(target_id)
+    if impostor is None:
+        pytest.skip("the interpreter did not reuse the dead sender's address")
+    assert signal.has_listeners(impostor) is False
+    assert signal.send(impostor) == []
+    assert calls == []
+
+
+# -- 2. connect/disconnect leaks ----------------------------------------------------
+
+
+@fixed_django_bug(
+    "Django registers a weakref.finalize per connect, kept until the receiver dies "
+    "(ticket 36939)",
+    AssertionError,
+)
+def test_connect_disconnect_cycles_leave_nothing_behind(AnySignal):
+    signal = AnySignal()
+
+    def receiver(**kwargs):
+        pass
+
+    class Handler:
+        def method(self, **kwargs):
+            pass
+
+    handler = Handler()
+
+    def cycles(count):
+        for _ in range(count):
+            signal.connect(receiver)
+            signal.disconnect(receiver)
+            signal.connect(handler.method)
+            signal.disconnect(handler.method)
+
+    cycles(50)  # warm up whatever is cached once
+    gc.collect()
+    finalizers = len(weakref.finalize._registry)
+    objects = len(gc.get_objects())
+    cycles(5000)
+    gc.collect()
+    assert len(weakref.finalize._registry) - finalizers <= 0
+    assert len(gc.get_objects()) - objects < 200
+    assert signal.receivers == []
+
+
+# -- 3. send_robust and receivers without __qualname__ --------------------------------
+
+
+class FailingInstance:
+    def __call__(self, **kwargs):
+        raise ValueError("instance failed")
+
+
+def failing_function(extra, **kwargs):
+    raise ValueError(f"partial failed {extra}")
+
+
+@fixed_django_bug(
+    "Django logs receiver.__qualname__, which a callable instance or a "
+    "functools.partial lacks",
+    AttributeError,
+)
+def test_send_robust_logs_receivers_without_qualname(AnySignal, caplog):
+    signal = AnySignal()
+    instance = FailingInstance()
+    partial = functools.partial(failing_function, 1)
+    signal.connect(instance)
+    signal.connect(partial, weak=False)
+    with caplog.at_level(logging.ERROR, logger="django.dispatch"):
+        responses = signal.send_robust(None)
+    assert [r for r, _ in responses] == [instance, partial]
+    assert [str(err) for _, err in responses] == ["instance failed", "partial failed 1"]
+    messages = [r.getMessage() for r in caplog.records if r.name == "django.dispatch"]
+    assert len(messages) == 2
+    assert messages[0].endswith("in Signal.send_robust() (instance failed)")
+    assert messages[1].endswith("in Signal.send_robust() (partial failed 1)")
+
+
+# -- 4. unhashable senders with use_caching=True -------------------------------------
+
+
+@fixed_django_bug(
+    "Django's use_caching cache is a WeakKeyDictionary: an unhashable sender raises",
+    TypeError,
+)
+@pytest.mark.parametrize("sender", [[1], {"a": 1}], ids=["list", "dict"])
+def test_unhashable_sender_with_caching(AnySignal, sender):
+    signal = AnySignal(use_caching=True)
+
+    def specific(**kwargs):
+        return "specific"
+
+    def anyone(**kwargs):
+        return "anyone"
+
+    signal.connect(specific, sender=sender)
+    signal.connect(anyone)
+    assert signal.has_listeners(sender) is True
+    assert signal.send(sender) == [(specific, "specific"), (anyone, "anyone")]
+    assert signal.send(type(sender)(sender)) == [(anyone, "anyone")]
+
+
+# -- 5. sender None with use_caching=True -------------------------------------------
+
+
+@fixed_django_bug(
+    "Django's use_caching cache cannot hold None: has_listeners() raises",
+    TypeError,
+)
+def test_has_listeners_without_sender_with_caching(AnySignal):
+    signal = AnySignal(use_caching=True)
+
+    def receiver(**kwargs):
+        return "received"
+
+    assert signal.has_listeners() is False
+    signal.connect(receiver)
+    assert signal.has_listeners() is True
+    assert signal.send(None) == [(receiver, "received")]
+
+
+# -- 6. context variables set by async receivers --------------------------------------
+
+var = contextvars.ContextVar("var")
+
+
+@fixed_django_bug(
+    "Django runs async receivers in tasks on copies of the context and drops their "
+    "changes (ticket 36714)",
+    AssertionError,
+)
+def test_async_receivers_context_changes_reach_the_caller(AnySignal):
+    signal = AnySignal()
+
+    async def receiver(**kwargs):
+        var.set(kwargs["value"])
+
+    signal.connect(receiver)
+
+    def through_send():
+        signal.send(None, value="send")
+        return var.get("unset")
+
+    async def through_asend():
+        await signal.asend(None, value="asend")
+        return var.get("unset")
+
+    assert contextvars.Context().run(through_send) == "send"
+    assert contextvars.Context().run(asyncio.run, through_asend()) == "asend"

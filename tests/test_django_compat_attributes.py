@@ -1,0 +1,241 @@
+"""The attributes code written for ``django.dispatch.Signal`` touches.
+
+``receivers``, ``lock``, ``sender_receivers_cache``, ``use_caching``,
+``_clear_dead_receivers()`` and ``_live_receivers()`` are not documented API,
+but Django's own test suite and third-party code use them.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+import weakref
+
+import pytest
+
+
+class Handler:
+    def method(self, **kwargs):
+        return "method"
+
+
+class Sender:
+    pass
+
+
+def receiver(**kwargs):
+    return "receiver"
+
+
+async def async_receiver(**kwargs):
+    return "async"
+
+
+# -- receivers ---------------------------------------------------------------------
+
+
+def test_receivers_is_a_list(signal):
+    assert isinstance(signal.receivers, list)
+    assert signal.receivers == []
+    assert not signal.receivers
+    signal.connect(receiver)
+    assert len(signal.receivers) == 1
+    assert signal.receivers
+
+
+def test_entry_holds_a_weak_reference_to_a_function(signal):
+    signal.connect(receiver)
+    [entry] = signal.receivers
+    assert isinstance(entry[1], weakref.ReferenceType)
+    assert entry[1]() is receiver
+
+
+def test_entry_holds_a_weak_method_for_a_bound_method(signal):
+    handler = Handler()
+    signal.connect(handler.method)
+    [entry] = signal.receivers
+    assert isinstance(entry[1], weakref.WeakMethod)
+    assert entry[1]() == handler.method
+
+
+def test_entry_holds_the_receiver_itself_when_strong(signal):
+    signal.connect(receiver, weak=False)
+    [entry] = signal.receivers
+    assert entry[1] is receiver
+
+
+def test_entry_key_is_djangos_lookup_key(signal):
+    handler = Handler()
+    sender = Sender()
+    signal.connect(receiver)
+    signal.connect(handler.method, sender=sender)
+    signal.connect(receiver, dispatch_uid="uid")
+    keys = [entry[0] for entry in signal.receivers]
+    assert keys == [
+        (id(receiver), id(None)),
+        ((id(handler), id(Handler.method)), id(sender)),
+        ("uid", id(None)),
+    ]
+
+
+def test_entries_in_connection_order(signal):
+    def first(**kwargs):
+        pass
+
+    def second(**kwargs):
+        pass
+
+    signal.connect(second)
+    signal.connect(first)
+    assert [entry[1]() for entry in signal.receivers] == [second, first]
+
+
+def test_assigning_an_empty_list_silences_the_signal(signal):
+    sender = Sender()
+    signal.connect(receiver)
+    signal.connect(receiver, sender=sender)
+    assert signal.send(sender)  # fills the caches
+    signal.receivers = []
+    assert signal.receivers == []
+    assert signal.send(sender) == []
+    assert signal.send(None) == []
+    assert not signal.has_listeners()
+    assert not signal.has_listeners(sender)
+
+
+def test_assigning_back_an_old_list_restores_it(signal):
+    sender = Sender()
+    signal.connect(receiver)
+    signal.connect(receiver, sender=sender)
+    old = signal.receivers
+    signal.receivers = []
+
+    def temporary(**kwargs):
+        return "temporary"
+
+    signal.connect(temporary)
+    assert signal.send(sender) == [(temporary, "temporary")]
+    signal.receivers = old
+    assert len(signal.receivers) == 2
+    assert signal.send(sender) == [(receiver, "receiver"), (receiver, "receiver")]
+    # The restored connections behave as connections: de-duplicated, disconnectable.
+    signal.connect(receiver)
+    assert len(signal.receivers) == 2
+    assert signal.disconnect(receiver, sender=sender) is True
+    assert signal.send(sender) == [(receiver, "receiver")]
+
+
+@pytest.mark.parametrize("use_caching", [False, True])
+def test_save_and_restore_receivers_as_djangos_tests_do(Signal, use_caching):
+    signal = Signal(use_caching=use_caching)
+    signal.connect(receiver)
+    saved = signal.receivers
+    signal.receivers = []
+    try:
+        signal.connect(async_receiver)
+        assert signal.send(None) == [(async_receiver, "async")]
+    finally:
+        signal.receivers = saved
+    assert signal.send(None) == [(receiver, "receiver")]
+
+
+# -- lock ----------------------------------------------------------------------------
+
+
+def test_lock_is_a_context_manager(signal):
+    with signal.lock:
+        pass
+    assert signal.lock.acquire(blocking=False)
+    signal.lock.release()
+
+
+def test_lock_is_held_inside_with(signal):
+    acquired = []
+    with signal.lock:
+        thread = threading.Thread(target=lambda: acquired.append(signal.lock.acquire(blocking=False)))
+        thread.start()
+        thread.join(10)
+    assert acquired == [False]
+
+
+# -- _clear_dead_receivers and _live_receivers ---------------------------------------
+
+
+def test_clear_dead_receivers_under_the_lock(signal):
+    signal.connect(receiver)
+    handler = Handler()
+    signal.connect(handler.method)
+    del handler
+    gc.collect()
+    with signal.lock:
+        signal._clear_dead_receivers()
+    assert len(signal.receivers) == 1
+    assert signal.receivers[0][1]() is receiver
+
+
+def test_clear_dead_receivers_without_dead_receivers(signal):
+    signal.connect(receiver)
+    with signal.lock:
+        signal._clear_dead_receivers()
+    assert len(signal.receivers) == 1
+
+
+def test_live_receivers_splits_sync_and_async(signal):
+    handler = Handler()
+    sender = Sender()
+    signal.connect(async_receiver)
+    signal.connect(receiver)
+    signal.connect(handler.method, sender=sender)
+    sync_receivers, async_receivers = signal._live_receivers(None)
+    assert sync_receivers == [receiver]
+    assert async_receivers == [async_receiver]
+    sync_receivers, async_receivers = signal._live_receivers(sender)
+    assert sync_receivers == [receiver, handler.method]
+    assert async_receivers == [async_receiver]
+
+
+def test_live_receivers_leaves_out_dead_ones(signal):
+    handler = Handler()
+    signal.connect(receiver)
+    signal.connect(handler.method)
+    del handler
+    gc.collect()
+    assert signal._live_receivers(None) == ([receiver], [])
+
+
+def test_live_receivers_of_an_empty_signal(signal):
+    sync_receivers, async_receivers = signal._live_receivers(None)
+    assert list(sync_receivers) == [] and list(async_receivers) == []
+
+
+# -- sender_receivers_cache and use_caching -----------------------------------------
+
+
+@pytest.mark.parametrize("use_caching", [False, True])
+def test_sender_receivers_cache_can_be_cleared(Signal, use_caching):
+    signal = Signal(use_caching=use_caching)
+    sender = Sender()
+    signal.connect(receiver, sender=sender)
+    assert signal.send(sender) == [(receiver, "receiver")]
+    signal.sender_receivers_cache.clear()
+    assert signal.send(sender) == [(receiver, "receiver")]
+    assert signal.send(None) == []
+    signal.sender_receivers_cache.clear()
+    assert signal.has_listeners(sender)
+
+
+@pytest.mark.parametrize("use_caching", [False, True])
+def test_use_caching_attribute(Signal, use_caching):
+    assert Signal(use_caching=use_caching).use_caching is use_caching
+
+
+def test_receiver_kinds_in_one_signal(signal):
+    """Weak, strong, bound, async and uid connections side by side."""
+    handler = Handler()
+    sender = Sender()
+    signal.connect(receiver)
+    signal.connect(handler.method, sender=sender)
+    signal.connect(async_receiver, weak=False)
+    signal.connect(receiver, dispatch_uid="again")
+    assert len(signal.receivers) == 4
+    assert [r for _, r in signal.send(sender)] == ["receiver", "method", "receiver", "async"]

@@ -1,0 +1,219 @@
+"""Receiver validation: always outside a Django project, under ``settings.DEBUG`` inside one.
+
+This test process never configures Django settings, so ``connect`` validates
+here; the behaviour with configured settings is checked in subprocesses.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from django.utils.inspect import func_accepts_kwargs
+
+CALLABLE_MESSAGE = "Signal receivers must be callable."
+KWARGS_MESSAGE = "Signal receivers must accept keyword arguments (**kwargs)."
+
+
+def no_kwargs(sender):
+    return "no kwargs"
+
+
+def positional_only(sender, signal):
+    pass
+
+
+def with_kwargs(sender, **kwargs):
+    return "kwargs"
+
+
+async def async_no_kwargs(sender):
+    pass
+
+
+async def async_with_kwargs(**kwargs):
+    pass
+
+
+class Handler:
+    def no_kwargs(self, sender):
+        pass
+
+    def with_kwargs(self, **kwargs):
+        pass
+
+
+class CallableNoKwargs:
+    def __call__(self, sender):
+        pass
+
+
+class CallableWithKwargs:
+    def __call__(self, **kwargs):
+        pass
+
+
+def wrapped_without_kwargs():
+    """A wrapper taking ``**kwargs`` around a function that does not: as Django
+    (``inspect.signature`` follows ``__wrapped__``), it is refused."""
+
+    @functools.wraps(no_kwargs)
+    def wrapper(*args, **kwargs):
+        return no_kwargs(*args, **kwargs)
+
+    return wrapper
+
+
+def wrapped_with_kwargs():
+    @functools.wraps(with_kwargs)
+    def wrapper(*args, **kwargs):
+        return with_kwargs(*args, **kwargs)
+
+    return wrapper
+
+
+def with_attribute():
+    def receiver(**kwargs):
+        pass
+
+    receiver.marker = True
+    return receiver
+
+
+RECEIVERS = {
+    "function-no-kwargs": lambda: no_kwargs,
+    "function-positional": lambda: positional_only,
+    "function-kwargs": lambda: with_kwargs,
+    "lambda-no-kwargs": lambda: (lambda sender: None),
+    "lambda-kwargs": lambda: (lambda **kwargs: None),
+    "async-no-kwargs": lambda: async_no_kwargs,
+    "async-kwargs": lambda: async_with_kwargs,
+    "method-no-kwargs": lambda: Handler().no_kwargs,
+    "method-kwargs": lambda: Handler().with_kwargs,
+    "instance-no-kwargs": CallableNoKwargs,
+    "instance-kwargs": CallableWithKwargs,
+    "partial-no-kwargs": lambda: functools.partial(no_kwargs, "x"),
+    "partial-kwargs": lambda: functools.partial(with_kwargs, "x"),
+    "wraps-no-kwargs": wrapped_without_kwargs,
+    "wraps-kwargs": wrapped_with_kwargs,
+    "function-with-attribute": with_attribute,
+}
+
+
+@pytest.mark.parametrize("make", RECEIVERS.values(), ids=RECEIVERS.keys())
+def test_kwargs_check_agrees_with_django(signal, make):
+    receiver = make()
+    if func_accepts_kwargs(receiver):
+        signal.connect(receiver, weak=False)
+        assert len(signal.receivers) == 1
+    else:
+        with pytest.raises(ValueError) as excinfo:
+            signal.connect(receiver, weak=False)
+        assert str(excinfo.value) == KWARGS_MESSAGE
+        assert signal.receivers == []
+
+
+@pytest.mark.parametrize("weak", [True, False])
+@pytest.mark.parametrize("value", [42, "text", None, object()], ids=["int", "str", "None", "object"])
+def test_non_callable_is_refused(signal, value, weak):
+    with pytest.raises(TypeError) as excinfo:
+        signal.connect(value, weak=weak)
+    assert str(excinfo.value) == CALLABLE_MESSAGE
+    assert signal.receivers == []
+    assert not signal.has_listeners()
+
+
+@pytest.mark.parametrize("weak", [True, False])
+def test_receiver_without_kwargs_is_refused(signal, weak):
+    with pytest.raises(ValueError) as excinfo:
+        signal.connect(no_kwargs, weak=weak)
+    assert str(excinfo.value) == KWARGS_MESSAGE
+    assert signal.receivers == []
+    assert signal.send(None) == []
+
+
+def test_refused_receiver_leaves_other_connections_alone(signal):
+    signal.connect(with_kwargs)
+    with pytest.raises(ValueError):
+        signal.connect(no_kwargs, sender=object(), dispatch_uid="uid")
+    assert signal.send(None) == [(with_kwargs, "kwargs")]
+
+
+def test_refused_bound_method(signal):
+    handler = Handler()
+    with pytest.raises(ValueError, match=r"^Signal receivers must accept keyword arguments"):
+        signal.connect(handler.no_kwargs)
+    assert signal.receivers == []
+
+
+def test_validation_comes_before_the_dispatch_uid_check(signal):
+    with pytest.raises(ValueError):
+        signal.connect(no_kwargs, dispatch_uid=["unhashable"])
+
+
+# -- with Django settings configured (subprocesses) -----------------------------
+
+SETTINGS_CODE = """
+import json, sys
+import importlib
+from django.conf import settings
+settings.configure(DEBUG={debug})
+Signal = importlib.import_module({backend!r}).Signal
+signal = Signal()
+result = {{}}
+
+def no_kwargs(sender):
+    return "no kwargs"
+
+def with_kwargs(sender, **kwargs):
+    return "kwargs"
+
+for name, receiver, weak in [
+    ("no_kwargs", no_kwargs, True),
+    ("not_callable", 42, False),
+    ("with_kwargs", with_kwargs, True),
+]:
+    try:
+        signal.connect(receiver, weak=weak)
+    except Exception as err:
+        result[name] = [type(err).__name__, str(err)]
+    else:
+        result[name] = "connected"
+result["count"] = len(signal.receivers)
+print(json.dumps(result))
+"""
+
+
+def run_with_settings(backend, debug):
+    code = textwrap.dedent(SETTINGS_CODE).format(debug=debug, backend=backend.__name__)
+    completed = subprocess.run(
+        [sys.executable, "-W", "error", "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    return json.loads(completed.stdout)
+
+
+def test_settings_debug_true_validates(backend):
+    assert run_with_settings(backend, debug=True) == {
+        "no_kwargs": ["ValueError", KWARGS_MESSAGE],
+        "not_callable": ["TypeError", CALLABLE_MESSAGE],
+        "with_kwargs": "connected",
+        "count": 1,
+    }
+
+
+def test_settings_debug_false_does_not_validate(backend):
+    assert run_with_settings(backend, debug=False) == {
+        "no_kwargs": "connected",
+        "not_callable": "connected",
+        "with_kwargs": "connected",
+        "count": 3,
+    }
