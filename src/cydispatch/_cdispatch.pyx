@@ -201,7 +201,7 @@ cdef Plan _new_plan(object sender, list entries, size_t version):
         raise MemoryError()
     async_refs = []
     for _, receiver, entry_sender, is_async in entries:
-        if entry_sender is None or entry_sender() is sender:
+        if entry_sender is None or (sender is not None and entry_sender() is sender):
             if is_async:
                 async_refs.append(_dispatch_ref(receiver))
             else:

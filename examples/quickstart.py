@@ -1,0 +1,50 @@
+"""A first look at cydispatch: the same API as django.dispatch, no Django project needed.
+
+Run it with ``python examples/quickstart.py``.
+"""
+
+import logging
+import sys
+
+import cydispatch
+from cydispatch import Signal, receiver
+
+# send_robust logs failing receivers, with their traceback, to "django.dispatch".
+formatter = logging.Formatter("logged: %(message)s")
+formatter.formatException = lambda exc_info: ""  # keep the example's output short
+handler = logging.StreamHandler(sys.stdout)
+handler.setFormatter(formatter)
+logging.getLogger("django.dispatch").addHandler(handler)
+
+order_placed = Signal()
+
+
+class Shop:
+    pass
+
+
+@receiver(order_placed, sender=Shop)
+def send_confirmation(sender, order_id, **kwargs):
+    return f"confirmation e-mail for order {order_id}"
+
+
+class Inventory:
+    def reserve(self, sender, order_id, **kwargs):
+        return f"stock reserved for order {order_id}"
+
+
+def broken_receiver(sender, **kwargs):
+    raise RuntimeError("the warehouse is offline")
+
+
+inventory = Inventory()
+order_placed.connect(inventory.reserve)  # a weak reference to a bound method
+order_placed.connect(broken_receiver)
+
+print(f"compiled backend in use: {cydispatch.USE_EXTENSIONS}")
+for receiver_function, response in order_placed.send_robust(sender=Shop, order_id=42):
+    print(f"{receiver_function.__qualname__:>22}: {response!r}")
+
+del inventory  # weakly connected receivers go away with their objects
+order_placed.disconnect(broken_receiver)
+print("receivers left:", [r.__qualname__ for r, _ in order_placed.send(Shop, order_id=43)])
