@@ -15,6 +15,15 @@ from setuptools.command.build_ext import build_ext
 NO_EXTENSIONS = bool(os.environ.get("CYDISPATCH_NO_EXTENSIONS")) or sys.implementation.name != "cpython"
 REQUIRE_EXTENSIONS = os.environ.get("CIBUILDWHEEL") == "1"
 TRACE = bool(os.environ.get("CYDISPATCH_CYTHON_TRACE"))
+# The core, and the shared modules it calls on connect (plain Python, each with
+# a .pxd that declares its functions for C-level calls from the core).
+COMPILED_MODULES = [
+    ("_cdispatch", ".pyx"),
+    ("_entries", ".py"),
+    ("_keys", ".py"),
+    ("_refs", ".py"),
+    ("_validation", ".py"),
+]
 
 
 class OptionalBuildExt(build_ext):
@@ -53,7 +62,10 @@ def extensions():
     macros = [("CYTHON_TRACE_NOGIL", "1")] if TRACE else []
     try:
         return cythonize(
-            [Extension("cydispatch._cdispatch", ["src/cydispatch/_cdispatch.pyx"], define_macros=macros)],
+            [
+                Extension(f"cydispatch.{name}", [f"src/cydispatch/{name}{suffix}"], define_macros=macros)
+                for name, suffix in COMPILED_MODULES
+            ],
             compiler_directives={
                 "language_level": 3,
                 "embedsignature": True,

@@ -18,11 +18,9 @@ import contextvars
 from collections.abc import Awaitable, Mapping, Sequence
 from typing import Any, Protocol
 
-from asgiref.sync import async_to_sync, iscoroutinefunction, sync_to_async
+from asgiref.sync import async_to_sync, sync_to_async
 
 from ._calls import Receiver, Responses, call_async_robust, call_receivers, call_receivers_robust
-
-__all__ = ["asend", "iscoroutinefunction", "send_to_async_receivers"]
 
 _MISSING: Any = object()
 

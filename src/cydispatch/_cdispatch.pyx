@@ -30,10 +30,12 @@ import weakref
 
 from . import _bridge
 from ._calls import call_receivers, call_receivers_robust, log_robust_failure
-from ._entries import index_entries, is_dead, make_entry
-from ._keys import lookup_key
-from ._refs import death_flagger, identity_ref, strong_ref
+from ._refs import death_flagger
 from ._validation import normalize_signal_args
+
+from cydispatch._entries cimport index_entries, is_dead, make_entry
+from cydispatch._keys cimport lookup_key
+from cydispatch._refs cimport identity_ref, strong_ref
 
 cdef extern from *:
     """
@@ -124,8 +126,16 @@ cdef tuple _NO_NAMES = (_SIGNAL, _SENDER)
 
 
 @cython.final
+@cython.no_gc_clear
 cdef class Plan:
-    """What a send from one sender calls: its live receivers, ready to call."""
+    """What a send from one sender calls: its live receivers, ready to call.
+
+    The targets' pointers are borrowed from ``owned``, which the garbage
+    collector sees: a reference held only by a C pointer would hide from it a
+    cycle through a strongly connected receiver (one that refers back to the
+    signal), which could then never be collected. The collector never clears
+    a plan, so the pointers stay valid for as long as the plan lives.
+    """
 
     cdef readonly object sender_ref
     cdef PyObject *sender_id      # compared, never dereferenced
@@ -133,14 +143,10 @@ cdef class Plan:
     cdef Target *sync_targets
     cdef Py_ssize_t n_sync
     cdef readonly tuple async_refs
+    cdef list owned               # the references the targets point to
 
     def __dealloc__(self):
-        cdef Py_ssize_t i
-        if self.sync_targets != NULL:
-            for i in range(self.n_sync):
-                Py_XDECREF(self.sync_targets[i].ref)
-                Py_XDECREF(self.sync_targets[i].func_ref)
-            PyMem_Free(self.sync_targets)
+        PyMem_Free(self.sync_targets)
 
     cdef int add_target(self, object receiver) except -1:
         """Append the target for an entry's ``receiver`` (its reference or itself)."""
@@ -160,11 +166,11 @@ cdef class Plan:
             kind = WEAK
         target.kind = kind
         target.ref = <PyObject *>receiver
-        Py_INCREF(receiver)
+        self.owned.append(receiver)
         target.func_ref = NULL
         if kind == WEAK_METHOD:
             target.func_ref = <PyObject *>func_ref
-            Py_INCREF(func_ref)
+            self.owned.append(func_ref)
         self.n_sync += 1
         return 0
 
@@ -196,6 +202,7 @@ cdef Plan _new_plan(object sender, list entries, size_t version):
     plan.sender_ref = identity_ref(sender)
     plan.sender_id = <PyObject *>sender
     plan.version = version
+    plan.owned = []
     plan.sync_targets = <Target *>PyMem_Malloc(max(len(entries), 1) * sizeof(Target))
     if plan.sync_targets == NULL:
         raise MemoryError()
@@ -289,9 +296,12 @@ cdef class Signal:
         self._invalidate()
 
     cdef void _invalidate(self):
-        # The caller holds self.lock. The version retires _last_plan too.
+        # The caller holds self.lock. The version retires _last_plan too; it
+        # is dropped as well, so that it keeps no disconnected receiver alive.
         self.sender_receivers_cache.clear()
         self._version += 1
+        with cython.critical_section(self):
+            self._last_plan = None
 
     def connect(self, receiver, sender=None, weak=True, dispatch_uid=None):
         """Connect ``receiver`` to this signal, for ``sender`` or for every sender.

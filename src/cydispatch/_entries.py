@@ -13,10 +13,9 @@ import weakref
 from collections.abc import Hashable
 from typing import Any
 
-from ._bridge import iscoroutinefunction
 from ._keys import LookupKey, lookup_key
 from ._refs import DeathCallback, Ref, receiver_ref, sender_ref
-from ._validation import validate_receiver
+from ._validation import is_async, validate_receiver
 
 Entry = tuple[LookupKey, Any, "Ref | None", bool]
 
@@ -30,7 +29,7 @@ def make_entry(
         lookup_key(receiver, sender, dispatch_uid),
         receiver_ref(receiver, weak, on_death),
         sender_ref(sender, on_death),
-        iscoroutinefunction(receiver),
+        is_async(receiver),
     )
 
 

@@ -1,0 +1,53 @@
+"""pytest-benchmark versions of the scenarios of ``scenarios.py``.
+
+Every scenario is a benchmark group; every implementation (``yardstick``,
+``cydispatch-c``, ``cydispatch-py``, ``django``, ``django-cached``) is one
+benchmark of the group, on the same kind of receivers::
+
+    pytest benchmarks/ --benchmark-only
+    pytest benchmarks/ --benchmark-only -k send-10-methods
+    pytest benchmarks/ --benchmark-disable     # untimed: each benchmark runs once
+
+A backend that cannot be imported makes its benchmarks error (at setup), it
+never skips them. There are no timing assertions here: ``compare.py --check``
+judges the project's limits; these tests only check that every benchmark did
+the expected work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from scenarios import COMPILED, SCENARIOS, Case
+
+pytestmark = pytest.mark.benchmark(disable_gc=True, warmup=True)
+
+PARAMS = [
+    pytest.param(
+        (scenario, implementation),
+        id=f"{scenario.name}-{implementation}",
+        # tests/conftest.py's --no-c-extensions deselects these on purpose.
+        marks=[pytest.mark.c_extension] if implementation == COMPILED else [],
+    )
+    for scenario in SCENARIOS
+    for implementation in scenario.implementations
+]
+
+
+@pytest.fixture(params=PARAMS)
+def case(request: pytest.FixtureRequest) -> Iterator[Case]:
+    """One scenario wired into one implementation (an import error errors the test)."""
+    scenario, implementation = request.param
+    built = scenario.workload().case(implementation)
+    built.verify()
+    yield built
+    built.close()
+
+
+def test_dispatch(case: Case, benchmark) -> None:
+    benchmark.group = case.scenario.title
+    benchmark.name = f"{case.scenario.name}[{case.implementation}]"
+    benchmark.extra_info["implementation"] = case.implementation
+    benchmark(case.call)
+    case.verify()
