@@ -310,7 +310,7 @@ cdef class Signal:
         """
         entry = make_entry(receiver, sender, weak, dispatch_uid, self._on_death)
         with self.lock:
-            self._clear_dead_receivers()
+            self._sweep()
             if entry[0] not in self._index:
                 self._index[entry[0]] = entry
                 self._receivers.append(entry)
@@ -321,11 +321,11 @@ cdef class Signal:
         """Disconnect ``receiver`` (or ``dispatch_uid``) from ``sender``; return whether one was."""
         key = lookup_key(receiver, sender, dispatch_uid)
         with self.lock:
-            self._clear_dead_receivers()
+            self._sweep()
             entry = self._index.pop(key, None)
             if entry is None:
                 return False
-            self._receivers.remove(entry)
+            del self._receivers[_position(self._receivers, entry)]
             self._n_receivers -= 1
             self._invalidate()
         return True
@@ -344,6 +344,10 @@ cdef class Signal:
         return await _bridge.asend(self, sender, named, robust=True)
 
     def _clear_dead_receivers(self):
+        """Drop the connections whose receiver or sender died; the caller holds ``lock``."""
+        self._sweep()
+
+    cdef void _sweep(self):
         # The caller holds self.lock. The flag is reset before the sweep, so a
         # death during the sweep flags the signal again rather than being lost.
         if self._dead_receivers:
@@ -365,7 +369,7 @@ cdef class Signal:
         cdef Plan plan
         if self._dead_receivers:
             with self.lock:
-                self._clear_dead_receivers()
+                self._sweep()
         # The last plan used, then the cache (which a user may have emptied).
         with cython.critical_section(self):
             plan = self._last_plan
@@ -383,7 +387,7 @@ cdef class Signal:
 
     cdef Plan _make_plan(self, object sender):
         with self.lock:
-            self._clear_dead_receivers()
+            self._sweep()
             plan = _new_plan(sender, self._receivers, self._version)
             cache = self.sender_receivers_cache
             if len(cache) >= CACHE_LIMIT:
@@ -401,6 +405,15 @@ cdef class Signal:
         with cython.critical_section(self):
             self._layout = layout
         return layout
+
+
+cdef Py_ssize_t _position(list entries, object entry):
+    """The index of ``entry`` in ``entries``, found by identity (no ``==`` on keys)."""
+    cdef Py_ssize_t i
+    for i in range(len(entries)):
+        if entries[i] is entry:
+            return i
+    raise ValueError("entry not in the registry")
 
 
 cdef void _prune(dict cache):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import itertools
 import weakref
+from types import FunctionType, MethodType
+from weakref import WeakMethod, ref
 from collections.abc import Callable
 from typing import Any
 
@@ -39,9 +41,13 @@ def receiver_ref(receiver: Any, weak: bool, on_death: DeathCallback) -> Any:
     if not weak:
         return receiver
     try:
-        if hasattr(receiver, "__self__") and hasattr(receiver, "__func__"):
-            return weakref.WeakMethod(receiver, on_death)
-        return weakref.ref(receiver, on_death)
+        if type(receiver) is MethodType or (
+            type(receiver) is not FunctionType
+            and hasattr(receiver, "__self__")
+            and hasattr(receiver, "__func__")
+        ):
+            return WeakMethod(receiver, on_death)
+        return ref(receiver, on_death)
     except TypeError as err:
         raise TypeError(
             f"{err}; a receiver that cannot be weakly referenced must be "
@@ -61,7 +67,7 @@ def sender_ref(sender: Any, on_death: DeathCallback) -> Ref | None:
     if sender is None:
         return None
     try:
-        return weakref.ref(sender, on_death)
+        return ref(sender, on_death)
     except TypeError:
         return strong_ref(sender)
 
@@ -73,7 +79,7 @@ def identity_ref(obj: Any) -> Ref | None:
     valid for any object at that id (see ``Signal._live_receivers``).
     """
     try:
-        return weakref.ref(obj)
+        return ref(obj)
     except TypeError:
         return None
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import inspect
-import types
+from inspect import CO_COROUTINE, CO_VARKEYWORDS
+from types import FunctionType, MethodType
 from collections.abc import Iterable
 from typing import Any
 
@@ -54,9 +55,9 @@ def _code_flags(func: Any) -> int:
     ``__wrapped__`` or ``__signature__`` that ``inspect`` follows, or a
     coroutine marker that ``asgiref`` looks for.
     """
-    if type(func) is types.MethodType:
+    if type(func) is MethodType:
         func = func.__func__
-    if type(func) is types.FunctionType and not func.__dict__:
+    if type(func) is FunctionType and not func.__dict__:
         return func.__code__.co_flags  # type: ignore[no-any-return]
     return -1
 
@@ -69,7 +70,7 @@ def accepts_kwargs(func: Any) -> bool:
     """
     flags = _code_flags(func)
     if flags >= 0:
-        return bool(flags & inspect.CO_VARKEYWORDS)
+        return bool(flags & CO_VARKEYWORDS)
     for parameter in inspect.signature(func).parameters.values():
         if parameter.kind is inspect.Parameter.VAR_KEYWORD:
             return True
@@ -83,7 +84,7 @@ def is_async(receiver: Any) -> bool:
     """
     flags = _code_flags(receiver)
     if flags >= 0:
-        return bool(flags & inspect.CO_COROUTINE)
+        return bool(flags & CO_COROUTINE)
     return bool(iscoroutinefunction(receiver))
 
 
