@@ -309,18 +309,24 @@ cdef class Signal:
         See ``cydispatch._pydispatch.Signal.connect`` for the arguments.
         """
         entry = make_entry(receiver, sender, weak, dispatch_uid, self._on_death)
-        with self.lock:
+        # acquire/release cost less than a with-statement's special-method calls.
+        lock = self.lock
+        lock.acquire()
+        try:
             self._sweep()
-            if entry[0] not in self._index:
-                self._index[entry[0]] = entry
+            if self._index.setdefault(entry[0], entry) is entry:
                 self._receivers.append(entry)
                 self._n_receivers += 1
                 self._invalidate()
+        finally:
+            lock.release()
 
     def disconnect(self, receiver=None, sender=None, dispatch_uid=None):
         """Disconnect ``receiver`` (or ``dispatch_uid``) from ``sender``; return whether one was."""
         key = lookup_key(receiver, sender, dispatch_uid)
-        with self.lock:
+        lock = self.lock
+        lock.acquire()
+        try:
             self._sweep()
             entry = self._index.pop(key, None)
             if entry is None:
@@ -328,6 +334,8 @@ cdef class Signal:
             del self._receivers[_position(self._receivers, entry)]
             self._n_receivers -= 1
             self._invalidate()
+        finally:
+            lock.release()
         return True
 
     def has_listeners(self, sender=None):

@@ -20,7 +20,7 @@ LookupKey = tuple[Hashable, Id]
 
 def _make_id(target: Any) -> Id:
     """Return the identity Django uses for ``target`` in a lookup key."""
-    if hasattr(target, "__func__"):
+    if target is not None and hasattr(target, "__func__"):
         return (id(target.__self__), id(target.__func__))
     return id(target)
 

@@ -112,8 +112,7 @@ class Signal:
         entry = make_entry(receiver, sender, weak, dispatch_uid, self._on_death)
         with self.lock:
             self._clear_dead_receivers()
-            if entry[0] not in self._index:
-                self._index[entry[0]] = entry
+            if self._index.setdefault(entry[0], entry) is entry:
                 self._receivers.append(entry)
                 self.sender_receivers_cache.clear()
 
