@@ -122,3 +122,28 @@ def test_public_names():
     assert set(cydispatch.__all__) == {"USE_EXTENSIONS", "Signal", "__version__", "receiver"}
     assert isinstance(cydispatch.__version__, str)
     assert cydispatch.receiver is importlib.import_module("cydispatch._decorator").receiver
+
+
+DEFAULT_IS_COMPILED = (
+    "import cydispatch; "
+    "assert cydispatch.USE_EXTENSIONS is True and cydispatch.Signal is cydispatch._cdispatch.Signal"
+)
+
+
+def test_the_compiled_backend_is_the_default_after_installation(request, tmp_path):
+    # Not skipped when the compiled module is missing: that is the failure this
+    # test is for. Only a run that leaves the compiled backend out on purpose
+    # skips it.
+    if not request.config.getoption("--c-extensions"):
+        pytest.skip("--no-c-extensions: the compiled backend is not expected to be installed")
+    env = {key: value for key, value in os.environ.items() if key != ENV_VAR}
+    completed = subprocess.run(
+        [sys.executable, "-W", "error", "-c", DEFAULT_IS_COMPILED],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,  # the installed package, not whatever the working directory holds
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
