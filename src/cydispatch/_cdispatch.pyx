@@ -451,7 +451,9 @@ cdef object _send(PyObject *self_ptr, PyObject **args, Py_ssize_t nargs, PyObjec
         return []
     cdef Plan plan = self._plan_for(sender)
     if layout.names_signal:
-        return _send_generic(self, plan, sender, _named(args, nargs, kwnames, layout), robust)
+        return _send_generic(self, sender, _named(args, nargs, kwnames, layout), robust)
+    # Resolved, as the synchronous receivers are, before any receiver is called.
+    cdef list async_receivers = _live_async(plan)
 
     cdef PyObject *stack_buffer[STACK_SIZE]
     cdef PyObject **stack = stack_buffer
@@ -472,8 +474,8 @@ cdef object _send(PyObject *self_ptr, PyObject **args, Py_ssize_t nargs, PyObjec
     finally:
         if stack != stack_buffer:
             PyMem_Free(stack)
-    if plan.async_refs:
-        responses += _send_async(self, plan, sender, _named(args, nargs, kwnames, layout), robust)
+    if async_receivers:
+        responses += _send_async(self, async_receivers, sender, _named(args, nargs, kwnames, layout), robust)
     return responses
 
 
@@ -482,14 +484,25 @@ cdef list _call_targets(Plan plan, PyObject **stack, PyObject *names_out, int ro
 
     ``stack[0]`` is free, so a callee (a bound method, say) may use it to
     prepend an argument without copying the array.
+
+    As in Django, every live receiver is resolved, and so kept alive, before
+    the first is called: one that an earlier receiver drops during the send
+    is still called. ``responses`` holds the receivers until their pairs
+    replace them.
     """
     cdef list responses = PyList_New(plan.n_sync)
     cdef Py_ssize_t i, n = 0
     cdef size_t no_positional = 0 | PY_VECTORCALL_ARGUMENTS_OFFSET
     for i in range(plan.n_sync):
         receiver = plan.live_receiver(i)
-        if receiver is None:
-            continue
+        if receiver is not None:
+            Py_INCREF(receiver)
+            PyList_SET_ITEM(responses, n, receiver)
+            n += 1
+    if n < plan.n_sync:
+        del responses[n:]
+    for i in range(n):
+        receiver = responses[i]
         if robust:
             try:
                 response = PyObject_Vectorcall(<PyObject *>receiver, stack + 1, no_positional, names_out)
@@ -498,12 +511,7 @@ cdef list _call_targets(Plan plan, PyObject **stack, PyObject *names_out, int ro
                 response = err
         else:
             response = PyObject_Vectorcall(<PyObject *>receiver, stack + 1, no_positional, names_out)
-        pair = (receiver, response)
-        Py_INCREF(pair)
-        PyList_SET_ITEM(responses, n, pair)
-        n += 1
-    if n < plan.n_sync:
-        del responses[n:]
+        responses[i] = (receiver, response)
     return responses
 
 
@@ -518,19 +526,25 @@ cdef dict _named(PyObject **args, Py_ssize_t nargs, PyObject *kwnames, KeywordLa
     return named
 
 
-cdef list _send_async(Signal self, Plan plan, object sender, dict named, int robust):
-    receivers = [r for r in [ref() for ref in plan.async_refs] if r is not None]
+cdef list _live_async(Plan plan):
+    """The plan's live asynchronous receivers (``None`` when it has none)."""
+    if not plan.async_refs:
+        return None
+    return [r for r in [ref() for ref in plan.async_refs] if r is not None]
+
+
+cdef list _send_async(Signal self, list receivers, object sender, dict named, int robust):
     if not receivers:
         return []
     return _bridge.send_to_async_receivers(self, sender, named, receivers, robust)
 
 
-cdef list _send_generic(Signal self, Plan plan, object sender, dict named, int robust):
+cdef list _send_generic(Signal self, object sender, dict named, int robust):
     # Django passes "signal" twice when it is among the named arguments; the
     # receivers' own TypeError is reproduced by calling them the same way.
-    sync_receivers, _ = self._live_receivers(sender)
+    sync_receivers, async_receivers = self._live_receivers(sender)
     call = call_receivers_robust if robust else call_receivers
-    return call(self, sender, named, sync_receivers) + _send_async(self, plan, sender, named, robust)
+    return call(self, sender, named, sync_receivers) + _send_async(self, async_receivers, sender, named, robust)
 
 
 cdef void _install_fastcall(type cls, PyMethodDef *definition) except *:

@@ -151,14 +151,15 @@ class Signal:
         """
         if not self._receivers:
             return []
+        # As in Django, every live receiver is resolved, and so kept alive,
+        # before the first is called: one that an earlier receiver drops
+        # during the send is still called.
         plan = self._plan_for(sender)
-        responses = []
-        for ref in plan.sync_refs:
-            receiver = ref()
-            if receiver is not None:
-                responses.append((receiver, receiver(signal=self, sender=sender, **named)))
+        responses = [(r, None) for ref in plan.sync_refs if (r := ref()) is not None]
+        for index, (receiver, _) in enumerate(responses):
+            responses[index] = (receiver, receiver(signal=self, sender=sender, **named))
         if plan.async_refs:
-            responses += self._send_async(plan, sender, named, robust=False)
+            responses += self._send_async(_live(plan.async_refs), sender, named, robust=False)
         return responses
 
     def send_robust(self, sender: Any, **named: Any) -> Responses:
@@ -170,10 +171,10 @@ class Signal:
         """
         if not self._receivers:
             return []
-        plan = self._plan_for(sender)
-        responses = call_receivers_robust(self, sender, named, _live(plan.sync_refs))
-        if plan.async_refs:
-            responses += self._send_async(plan, sender, named, robust=True)
+        sync_receivers, async_receivers = self._live_receivers(sender)  # as in send
+        responses = call_receivers_robust(self, sender, named, sync_receivers)
+        if async_receivers:
+            responses += self._send_async(async_receivers, sender, named, robust=True)
         return responses
 
     async def asend(self, sender: Any, **named: Any) -> Responses:
@@ -203,10 +204,9 @@ class Signal:
         plan = self._plan_for(sender)
         return _live(plan.sync_refs), _live(plan.async_refs)
 
-    def _send_async(self, plan: Plan, sender: Any, named: dict[str, Any], robust: bool) -> Responses:
-        receivers = _live(plan.async_refs)
-        if not receivers:
-            return []
+    def _send_async(
+        self, receivers: list[Receiver], sender: Any, named: dict[str, Any], robust: bool
+    ) -> Responses:
         return _bridge.send_to_async_receivers(self, sender, named, receivers, robust)
 
     def _plan_for(self, sender: Any) -> Plan:
