@@ -156,10 +156,11 @@ class Signal:
         # during the send is still called.
         plan = self._plan_for(sender)
         responses = [(r, None) for ref in plan.sync_refs if (r := ref()) is not None]
+        async_receivers = _live(plan.async_refs) if plan.async_refs else None
         for index, (receiver, _) in enumerate(responses):
             responses[index] = (receiver, receiver(signal=self, sender=sender, **named))
-        if plan.async_refs:
-            responses += self._send_async(_live(plan.async_refs), sender, named, robust=False)
+        if async_receivers:
+            responses += self._send_async(async_receivers, sender, named, robust=False)
         return responses
 
     def send_robust(self, sender: Any, **named: Any) -> Responses:
