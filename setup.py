@@ -70,6 +70,9 @@ def extensions():
                 "language_level": 3,
                 "embedsignature": True,
                 "freethreading_compatible": True,
+                # The .py modules' annotations are for type checkers; their C
+                # types come from their .pxd files.
+                "annotation_typing": False,
                 "linetrace": TRACE,
             },
         )

@@ -139,6 +139,75 @@ def test_save_and_restore_receivers_as_djangos_tests_do(Signal, use_caching):
     assert signal.send(None) == [(receiver, "receiver")]
 
 
+# Django reads ``receivers`` on every send, so changing the list in place works there;
+# here it must reach the index and the per-sender caches too.
+
+
+def _changed_in_place(signal, change):
+    sender = Sender()
+    signal.connect(receiver)
+    signal.connect(receiver, sender=sender)
+    saved = list(signal.receivers)
+    assert signal.send(sender) == [(receiver, "receiver")] * 2  # fills the caches
+    change(signal.receivers, saved)
+    return sender, saved
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda entries, saved: entries.clear(),
+        lambda entries, saved: entries.__delitem__(slice(None)),
+        lambda entries, saved: entries.__setitem__(slice(None), []),
+        lambda entries, saved: [entries.pop() for _ in saved],
+        lambda entries, saved: [entries.remove(entry) for entry in saved],
+    ],
+    ids=["clear", "del-slice", "assign-slice", "pop", "remove"],
+)
+def test_emptying_receivers_in_place_silences_the_signal(signal, change):
+    sender, _ = _changed_in_place(signal, change)
+    assert signal.send(sender) == []
+    assert signal.send_robust(None) == []
+    assert not signal.has_listeners()
+    assert not signal.has_listeners(sender)
+    # The index forgot the connections too: connecting again connects.
+    signal.connect(receiver, sender=sender)
+    assert signal.send(sender) == [(receiver, "receiver")]
+
+
+def test_refilling_receivers_in_place_restores_the_connections(signal):
+    sender, saved = _changed_in_place(signal, lambda entries, saved: entries.clear())
+    assert signal.send(sender) == []
+    signal.receivers.extend(saved)
+    assert signal.send(sender) == [(receiver, "receiver")] * 2
+    signal.connect(receiver)  # de-duplicated against the restored entries
+    assert len(signal.receivers) == 2
+    assert signal.disconnect(receiver, sender=sender) is True
+    assert signal.send(sender) == [(receiver, "receiver")]
+
+
+def test_removing_one_entry_in_place_leaves_the_others(signal):
+    sender, saved = _changed_in_place(signal, lambda entries, saved: entries.__delitem__(0))
+    assert signal.send(sender) == [(receiver, "receiver")]
+    assert signal.send(None) == []
+    assert signal.disconnect(receiver) is False
+    assert signal.disconnect(receiver, sender=sender) is True
+    assert signal.receivers == []
+
+
+def test_adding_to_receivers_with_plus_equals(signal):
+    sender, saved = _changed_in_place(signal, lambda entries, saved: entries.clear())
+    signal.receivers += saved  # read, extend in place, assign back
+    assert signal.send(sender) == [(receiver, "receiver")] * 2
+
+
+def test_copies_of_receivers_are_plain_lists(signal):
+    signal.connect(receiver)
+    copy = signal.receivers[:]
+    copy.clear()  # changing a copy changes nothing
+    assert signal.send(None) == [(receiver, "receiver")]
+
+
 # -- lock ----------------------------------------------------------------------------
 
 

@@ -18,7 +18,7 @@ Connections, caches, their invalidation and the locking are the reference's.
 """
 
 cimport cython
-from cpython.list cimport PyList_New, PyList_SET_ITEM
+from cpython.list cimport PyList_Append, PyList_New, PyList_SET_ITEM
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_INCREF, Py_XDECREF
@@ -30,7 +30,8 @@ import weakref
 
 from . import _bridge
 from ._calls import call_receivers, call_receivers_robust, log_robust_failure
-from ._refs import death_flagger
+from ._entries import ReceiverList
+from ._refs import sweep_flagger
 from ._validation import normalize_signal_args
 
 from cydispatch._entries cimport index_entries, is_dead, make_entry
@@ -90,6 +91,9 @@ cdef extern from *:
     PyMethodDef cyd_send_robust_def
 
 cdef extern from "Python.h":
+    Py_ssize_t PyList_GET_SIZE(object entries)
+    PyObject *PyList_GET_ITEM(object entries, Py_ssize_t i)
+    int PyList_SetSlice(object entries, Py_ssize_t low, Py_ssize_t high, PyObject *items) except -1
     ctypedef struct PyTypeObject:
         PyObject *tp_dict
     size_t PY_VECTORCALL_ARGUMENTS_OFFSET
@@ -197,7 +201,7 @@ cdef class Plan:
         return None if func is None else PyMethod_New(func, receiver)
 
 
-cdef Plan _new_plan(object sender, list entries, size_t version):
+cdef Plan _new_plan(object sender, object entries, size_t version):
     cdef Plan plan = Plan.__new__(Plan)
     plan.sender_ref = identity_ref(sender)
     plan.sender_id = <PyObject *>sender
@@ -255,24 +259,28 @@ cdef class Signal:
     cdef public object providing_args
     cdef readonly dict sender_receivers_cache
     cdef public bint _dead_receivers
-    cdef list _receivers
+    cdef object _receivers        # a ReceiverList
     cdef dict _index
     cdef Py_ssize_t _n_receivers
-    cdef object _on_death
+    cdef object _flag_sweep
     cdef KeywordLayout _layout
     cdef Plan _last_plan
     cdef size_t _version
+    # None, or a callable that send and send_robust call with their receiver
+    # calls (a ReceiverCalls) and that returns ``calls()``: see ReceiverCalls.
+    cdef public object _send_frame
     cdef object __weakref__
 
     def __init__(self, use_caching=False, providing_args=None):
         self.use_caching, self.providing_args = normalize_signal_args(use_caching, providing_args)
         self.lock = threading.Lock()
-        self._receivers = []
         self._index = {}
         self._n_receivers = 0
         self.sender_receivers_cache = {}
         self._dead_receivers = False
-        self._on_death = death_flagger(self)
+        # Called when a receiver or sender dies, or receivers change in place.
+        self._flag_sweep = sweep_flagger(self)
+        self._receivers = ReceiverList((), self._flag_sweep)
         self._layout = _new_layout(None)
 
     def __repr__(self):
@@ -286,13 +294,13 @@ cdef class Signal:
     @receivers.setter
     def receivers(self, entries):
         with self.lock:
-            self._set_receivers(list(entries))
+            self._set_receivers(entries)
 
-    cdef void _set_receivers(self, list entries):
+    cdef void _set_receivers(self, object entries):
         # The caller holds self.lock.
-        self._receivers = entries
-        self._n_receivers = len(entries)
-        self._index = index_entries(entries)
+        self._receivers = ReceiverList(entries, self._flag_sweep)
+        self._n_receivers = len(self._receivers)
+        self._index = index_entries(self._receivers)
         self._invalidate()
 
     cdef void _invalidate(self):
@@ -308,14 +316,14 @@ cdef class Signal:
 
         See ``cydispatch._pydispatch.Signal.connect`` for the arguments.
         """
-        entry = make_entry(receiver, sender, weak, dispatch_uid, self._on_death)
+        entry = make_entry(receiver, sender, weak, dispatch_uid, self._flag_sweep)
         # acquire/release cost less than a with-statement's special-method calls.
         lock = self.lock
         lock.acquire()
         try:
             self._sweep()
             if self._index.setdefault(entry[0], entry) is entry:
-                self._receivers.append(entry)
+                PyList_Append(self._receivers, entry)  # not ReceiverList.append: no report
                 self._n_receivers += 1
                 self._invalidate()
         finally:
@@ -331,7 +339,7 @@ cdef class Signal:
             entry = self._index.pop(key, None)
             if entry is None:
                 return False
-            del self._receivers[_position(self._receivers, entry)]
+            _remove_entry(self._receivers, entry)
             self._n_receivers -= 1
             self._invalidate()
         finally:
@@ -415,12 +423,14 @@ cdef class Signal:
         return layout
 
 
-cdef Py_ssize_t _position(list entries, object entry):
-    """The index of ``entry`` in ``entries``, found by identity (no ``==`` on keys)."""
-    cdef Py_ssize_t i
-    for i in range(len(entries)):
-        if entries[i] is entry:
-            return i
+cdef void _remove_entry(object entries, object entry) except *:
+    """Remove ``entry``, found by identity, from ``entries`` without reporting it."""
+    cdef Py_ssize_t position
+    # A ReceiverList has a list's layout, so the list macros apply.
+    for position in range(PyList_GET_SIZE(entries)):
+        if PyList_GET_ITEM(entries, position) == <PyObject *>entry:
+            PyList_SetSlice(entries, position, position + 1, NULL)
+            return
     raise ValueError("entry not in the registry")
 
 
@@ -447,7 +457,7 @@ cdef object _send(PyObject *self_ptr, PyObject **args, Py_ssize_t nargs, PyObjec
         raise TypeError(f"Signal.{name}() missing 1 required positional argument: 'sender'")
     cdef PyObject *sender_ptr = args[0] if nargs == 1 else args[nargs + layout.sender_at]
     sender = <object>sender_ptr
-    if self._n_receivers == 0:
+    if self._n_receivers == 0 and not self._dead_receivers:  # flagged: receivers may have changed
         return []
     cdef Plan plan = self._plan_for(sender)
     if layout.names_signal:
@@ -470,7 +480,10 @@ cdef object _send(PyObject *self_ptr, PyObject **args, Py_ssize_t nargs, PyObjec
             if i != layout.sender_at:
                 stack[j] = args[nargs + i]
                 j += 1
-        responses = _call_targets(plan, stack, <PyObject *>layout.names_out, robust)
+        if self._send_frame is None or plan.n_sync == 0:
+            responses = _call_targets(plan, stack, <PyObject *>layout.names_out, robust)
+        else:
+            responses = _call_in_frame(self._send_frame, plan, stack, <PyObject *>layout.names_out, robust)
     finally:
         if stack != stack_buffer:
             PyMem_Free(stack)
@@ -513,6 +526,44 @@ cdef list _call_targets(Plan plan, PyObject **stack, PyObject *names_out, int ro
             response = PyObject_Vectorcall(<PyObject *>receiver, stack + 1, no_positional, names_out)
         responses[i] = (receiver, response)
     return responses
+
+
+@cython.final
+cdef class ReceiverCalls:
+    """One send's calls of its synchronous receivers, made when called (once, during the send).
+
+    Django's ``send`` is Python code: its receivers run one Python frame below
+    the sender, and some count on it (``django.test.signals`` warns with a
+    ``stacklevel`` through that frame). Here ``send`` is a C function and adds
+    none; a signal whose ``_send_frame`` is set hands its receiver calls to
+    it, which returns ``calls()`` from a Python frame of its own
+    (``cydispatch.django`` sets it). The pure backend needs no such hook:
+    its ``send`` is that frame.
+    """
+
+    cdef Plan plan
+    cdef PyObject **stack          # the send's argument array: valid during the send only
+    cdef PyObject *names_out       # borrowed from the send's KeywordLayout
+    cdef readonly bint robust      # made by send_robust
+
+    def __call__(self):
+        cdef PyObject **stack = self.stack
+        if stack == NULL:
+            raise RuntimeError("a send's receiver calls can only be made once, during the send")
+        self.stack = NULL
+        return _call_targets(self.plan, stack, self.names_out, self.robust)
+
+
+cdef list _call_in_frame(object frame, Plan plan, PyObject **stack, PyObject *names_out, int robust):
+    cdef ReceiverCalls calls = ReceiverCalls.__new__(ReceiverCalls)
+    calls.plan = plan
+    calls.stack = stack
+    calls.names_out = names_out
+    calls.robust = robust
+    try:
+        return frame(calls)
+    finally:
+        calls.stack = NULL  # the frame may keep calls; the stack dies with the send
 
 
 cdef dict _named(PyObject **args, Py_ssize_t nargs, PyObject *kwnames, KeywordLayout layout):

@@ -1,5 +1,9 @@
 # Declarations that let the compiled backend call these functions at C speed
 # when this module is compiled; the .py file stays the one source.
+from cydispatch._keys cimport lookup_key
+from cydispatch._refs cimport receiver_ref, sender_ref
+from cydispatch._validation cimport code_flags, is_async, validate_receiver
+
 cpdef tuple make_entry(object receiver, object sender, bint weak, object dispatch_uid, object on_death)
 cpdef bint is_dead(tuple entry) except -1
-cpdef dict index_entries(list entries)
+cpdef dict index_entries(object entries)

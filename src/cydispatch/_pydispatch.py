@@ -23,9 +23,9 @@ from typing import Any, NamedTuple
 
 from . import _bridge
 from ._calls import Receiver, Responses, call_receivers_robust
-from ._entries import Entry, index_entries, is_dead, make_entry
+from ._entries import Entry, ReceiverList, index_entries, is_dead, make_entry
 from ._keys import LookupKey, lookup_key
-from ._refs import Ref, death_flagger, identity_ref, strong_ref
+from ._refs import Ref, sweep_flagger, identity_ref, strong_ref
 from ._validation import normalize_signal_args
 
 __all__ = ["Signal"]
@@ -60,11 +60,12 @@ class Signal:
     ) -> None:
         self.use_caching, self.providing_args = normalize_signal_args(use_caching, providing_args)
         self.lock = threading.Lock()
-        self._receivers: list[Entry] = []
+        # Called when a receiver or sender dies, or receivers change in place.
+        self._flag_sweep = sweep_flagger(self)
+        self._receivers = ReceiverList((), self._flag_sweep)
         self._index: dict[LookupKey, Entry] = {}
         self.sender_receivers_cache: dict[int, Plan] = {}
         self._dead_receivers = False
-        self._on_death = death_flagger(self)
 
     def __repr__(self) -> str:
         return f"<{type(self).__qualname__} at {id(self):#x}>"
@@ -77,8 +78,8 @@ class Signal:
     @receivers.setter
     def receivers(self, entries: list[Entry]) -> None:
         with self.lock:
-            self._receivers = entries
-            self._index = index_entries(entries)
+            self._receivers = ReceiverList(entries, self._flag_sweep)
+            self._index = index_entries(self._receivers)
             self.sender_receivers_cache.clear()
 
     def connect(
@@ -109,11 +110,11 @@ class Signal:
         Connecting the same receiver (or uid) to the same sender twice keeps
         the first connection.
         """
-        entry = make_entry(receiver, sender, weak, dispatch_uid, self._on_death)
+        entry = make_entry(receiver, sender, weak, dispatch_uid, self._flag_sweep)
         with self.lock:
             self._clear_dead_receivers()
             if self._index.setdefault(entry[0], entry) is entry:
-                self._receivers.append(entry)
+                list.append(self._receivers, entry)
                 self.sender_receivers_cache.clear()
 
     def disconnect(
@@ -133,7 +134,7 @@ class Signal:
             entry = self._index.pop(key, None)
             if entry is None:
                 return False
-            self._receivers.remove(entry)
+            _remove_entry(self._receivers, entry)
             self.sender_receivers_cache.clear()
         return True
 
@@ -196,7 +197,9 @@ class Signal:
         # death during the sweep flags the signal again rather than being lost.
         if self._dead_receivers:
             self._dead_receivers = False
-            self._receivers = [entry for entry in self._receivers if not is_dead(entry)]
+            self._receivers = ReceiverList(
+                [entry for entry in self._receivers if not is_dead(entry)], self._flag_sweep
+            )
             self._index = index_entries(self._receivers)
             self.sender_receivers_cache.clear()
 
@@ -236,6 +239,15 @@ class Signal:
                 _prune(cache)
             cache[id(sender)] = plan
         return plan
+
+
+def _remove_entry(entries: ReceiverList, entry: Entry) -> None:
+    """Remove ``entry``, found by identity, from ``entries`` without reporting it."""
+    for position, existing in enumerate(entries):
+        if existing is entry:
+            list.__delitem__(entries, position)
+            return
+    raise ValueError("entry not in the registry")
 
 
 def _live(refs: tuple[Ref, ...]) -> list[Receiver]:

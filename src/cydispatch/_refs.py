@@ -84,20 +84,22 @@ def identity_ref(obj: Any) -> Ref | None:
         return None
 
 
-def death_flagger(signal: Any) -> DeathCallback:
-    """Return the weak-reference callback that marks ``signal`` as having dead receivers.
+def sweep_flagger(signal: Any) -> DeathCallback:
+    """Return the callback that flags ``signal`` for a sweep of its connections.
 
-    It only sets a flag: it runs during garbage collection, possibly while the
-    signal's (non-reentrant) lock is held by the same thread, so taking the
-    lock here could deadlock. The flagged entries are swept under the lock by
-    the next connect, disconnect or send. The signal is itself referenced
-    weakly, so connections never keep a signal alive.
+    It is called when a weakly referenced receiver or sender dies, and when
+    ``signal.receivers`` is changed in place. It only sets a flag (Django's
+    ``_dead_receivers``): it runs during garbage collection, possibly while
+    the signal's (non-reentrant) lock is held by the same thread, so taking
+    the lock here could deadlock. The next connect, disconnect or send sweeps
+    under the lock. The signal is itself referenced weakly, so connections
+    never keep a signal alive.
     """
     signal_ref = weakref.ref(signal)
 
-    def flag_dead(_dead: weakref.ReferenceType[Any]) -> None:
+    def flag_sweep(_dead: object) -> None:
         live_signal = signal_ref()
         if live_signal is not None:
             live_signal._dead_receivers = True
 
-    return flag_dead
+    return flag_sweep

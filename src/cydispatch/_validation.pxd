@@ -1,6 +1,13 @@
 # Declarations that let the compiled backend call these functions at C speed
 # when this module is compiled; the .py file stays the one source.
+cdef object _NOT_LOADED
+cdef object _settings
+cdef dict _settings_state
+cdef object _unconfigured
+
+cpdef object _django_settings()
 cpdef bint should_validate() except -1
-cpdef bint accepts_kwargs(object func) except -1
-cpdef bint is_async(object receiver) except -1
-cpdef validate_receiver(object receiver)
+cpdef long code_flags(object func) except? -2
+cpdef bint accepts_kwargs(object func, long flags) except -1
+cpdef bint is_async(object receiver, long flags) except -1
+cpdef validate_receiver(object receiver, long flags)

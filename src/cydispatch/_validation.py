@@ -48,7 +48,7 @@ def should_validate() -> bool:
     return bool(settings.DEBUG if debug is _NOT_LOADED else debug)
 
 
-def _code_flags(func: Any) -> int:
+def code_flags(func: Any) -> int:
     """The code flags of a plain function, or of a bound method's; -1 for anything else.
 
     Only a function with no attributes qualifies: an attribute may be a
@@ -62,13 +62,12 @@ def _code_flags(func: Any) -> int:
     return -1
 
 
-def accepts_kwargs(func: Any) -> bool:
-    """Whether ``func`` accepts arbitrary keyword arguments (``**kwargs``).
+def accepts_kwargs(func: Any, flags: int) -> bool:
+    """Whether ``func``, whose ``code_flags`` are ``flags``, accepts ``**kwargs``.
 
     The answer is ``inspect.signature``'s, as in Django; for a plain function
     its code flags say the same, far faster.
     """
-    flags = _code_flags(func)
     if flags >= 0:
         return bool(flags & CO_VARKEYWORDS)
     for parameter in inspect.signature(func).parameters.values():
@@ -77,24 +76,27 @@ def accepts_kwargs(func: Any) -> bool:
     return False
 
 
-def is_async(receiver: Any) -> bool:
-    """Whether ``receiver`` is asynchronous, by ``asgiref``'s test (Django's).
+def is_async(receiver: Any, flags: int) -> bool:
+    """Whether ``receiver``, whose ``code_flags`` are ``flags``, is asynchronous.
 
-    For a plain function its code flags say the same, far faster.
+    The answer is ``asgiref``'s (Django's); for a plain function its code
+    flags say the same, far faster.
     """
-    flags = _code_flags(receiver)
     if flags >= 0:
         return bool(flags & CO_COROUTINE)
     return bool(iscoroutinefunction(receiver))
 
 
-def validate_receiver(receiver: Any) -> None:
-    """Raise Django's errors for a receiver it would refuse under ``DEBUG``."""
+def validate_receiver(receiver: Any, flags: int) -> None:
+    """Raise Django's errors for a receiver it would refuse under ``DEBUG``.
+
+    ``flags`` are the receiver's ``code_flags``.
+    """
     if not should_validate():
         return
     if not callable(receiver):
         raise TypeError("Signal receivers must be callable.")
-    if not accepts_kwargs(receiver):
+    if not accepts_kwargs(receiver, flags):
         raise ValueError("Signal receivers must accept keyword arguments (**kwargs).")
 
 

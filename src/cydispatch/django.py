@@ -1,0 +1,157 @@
+"""Django's own signals on cydispatch: ``install()``.
+
+Django builds its signals when their modules are first imported
+(``django.core.signals``, ``django.db.models.signals``, ``django.test.signals``,
+``django.contrib.auth.signals``, ...), each with ``from django.dispatch import
+Signal``. ``install()`` makes that name, and ``receiver``, cydispatch's before
+those modules run, so every signal Django builds afterwards runs on cydispatch:
+``ModelSignal`` too, being a subclass. A signal that already exists cannot be
+converted (receivers may hold it, and it may hold receivers), so a late call
+raises instead of switching half of Django over.
+
+The class installed is ``cydispatch.django.Signal``: ``cydispatch.Signal`` plus
+the two things Django's own code expects of ``Signal`` beyond its API (see
+the class). ``cydispatch.Signal`` itself stays free of them.
+
+There is deliberately no switch that works without a line of code (an
+environment variable read at interpreter start-up through a ``.pth`` file):
+see the README, section "Django's own signals".
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+from collections.abc import Hashable
+from typing import Any
+
+import django
+
+from . import USE_EXTENSIONS
+from . import Signal as _BaseSignal
+from ._calls import Receiver, Responses
+from ._decorator import receiver
+
+__all__ = ["Signal", "install", "receiver"]
+
+#: Where Django defines ``Signal`` and ``receiver``; both modules get ours.
+DISPATCHER = "django.dispatch.dispatcher"
+PACKAGE = "django.dispatch"
+
+_TOO_LATE = """\
+cydispatch.django.install() was called after Django built signals on its own \
+Signal class: {found}. Those signals cannot be moved to cydispatch. Call \
+install() before anything imports django.db, django.core.signals, django.test \
+or your models, and before django.setup(): as the first lines of manage.py, \
+wsgi.py and asgi.py, and of your test bootstrap. (Your settings module is too \
+late: django.setup() builds signals before it imports the settings.)"""
+
+
+#: How many Python frames Django's ``Signal.send`` puts between a sender and
+#: its receivers: its own and, before Django 5.0, that of the list
+#: comprehension it calls them in, a frame of its own before Python 3.12
+#: (PEP 709). ``send_robust`` calls them in a loop: one frame.
+SEND_FRAMES = 2 if django.VERSION < (5, 0) and sys.version_info < (3, 12) else 1
+
+
+def _one_frame(calls: Any) -> Responses:
+    # The frame Django's send and send_robust call receivers in: see Signal.
+    return calls()  # type: ignore[no-any-return]
+
+
+def _two_frames(calls: Any) -> Responses:
+    # The frames of Django 4.2's send (its list comprehension's too), or
+    # the one of its send_robust.
+    return calls() if calls.robust else _one_frame(calls)  # type: ignore[no-any-return]
+
+
+class Signal(_BaseSignal):  # type: ignore[valid-type,misc]
+    """``django.dispatch.Signal`` once ``install()`` has run.
+
+    It is ``cydispatch.Signal`` with two of Django's couplings to its own
+    dispatcher kept:
+
+    * Django's lazy-reference system check (``signals.E001``) recognises a
+      ``connect`` waiting for a model given as ``"app_label.Model"`` by the
+      function's ``__module__`` and ``__name__``, ``("django.dispatch.dispatcher",
+      "connect")``; ``connect`` here reports that module, where this class is
+      installed.
+    * Django's pure-Python ``send`` puts one Python frame between the sender
+      and its receivers, and receivers count on it: ``django.test.signals``
+      warns about an overridden ``DATABASES`` with a ``stacklevel`` that
+      points at the ``override_settings`` line through that frame. The
+      compiled backend's ``send`` is a C function and adds no frame; it is
+      given Django's (``_send_frame``), entered only when there are receivers
+      to call, at a cost of about 0.1 µs. The pure backend's ``send`` already
+      is that frame (Django 4.2 on Python 3.10 and 3.11 has a second one in
+      ``send``, which a Python ``send`` here adds).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if USE_EXTENSIONS:
+            self._send_frame = _one_frame if SEND_FRAMES == 1 else _two_frames
+
+    def connect(
+        self,
+        receiver: Receiver,
+        sender: Any = None,
+        weak: bool = True,
+        dispatch_uid: Hashable | None = None,
+    ) -> None:
+        super().connect(receiver, sender, weak, dispatch_uid)
+
+    connect.__doc__ = _BaseSignal.connect.__doc__
+    connect.__module__ = DISPATCHER
+
+    if not USE_EXTENSIONS and SEND_FRAMES == 2:
+
+        def send(self, sender: Any, **named: Any) -> Responses:
+            return super().send(sender, **named)  # type: ignore[no-any-return]
+
+        send.__doc__ = _BaseSignal.send.__doc__
+
+
+def install() -> None:
+    """Make ``django.dispatch.Signal`` and ``receiver`` cydispatch's, for all of Django.
+
+    Call it once, before Django builds its signals: as the first lines of
+    ``manage.py``, ``wsgi.py``, ``asgi.py`` and of a test bootstrap, before
+    ``django.setup()`` and before anything imports ``django.db`` or
+    ``django.core.signals``. Calling it again does nothing. Called too late
+    (a loaded module already holds Django's ``Signal``, a subclass or a
+    signal built on it), it raises ``RuntimeError`` and changes nothing.
+    """
+    import django.dispatch
+    import django.dispatch.dispatcher
+
+    modules = (django.dispatch.dispatcher, django.dispatch)
+    if all(module.Signal is Signal for module in modules):
+        return
+    found = _built_on(django.dispatch.dispatcher.Signal)
+    if found:
+        shown = ", ".join(found[:6]) + (f" and {len(found) - 6} more" if len(found) > 6 else "")
+        raise RuntimeError(_TOO_LATE.format(found=shown))
+    for module in modules:
+        module.Signal = Signal
+        module.receiver = receiver
+
+
+def _built_on(django_signal: type) -> list[str]:
+    """Name what loaded modules hold of ``django_signal``: it, a subclass, or an instance.
+
+    Only types are inspected (``type(value)``, never ``isinstance``): a lazy
+    object such as ``django.conf.settings`` answers ``isinstance`` by
+    evaluating itself.
+    """
+    found = []
+    for module_name, module in list(sys.modules.items()):
+        if module_name in (DISPATCHER, PACKAGE) or not issubclass(type(module), types.ModuleType):
+            continue
+        for name, value in list(vars(module).items()):
+            kind = type(value)
+            if issubclass(kind, django_signal) or (
+                issubclass(kind, type) and issubclass(value, django_signal)
+            ):
+                found.append(f"{module_name}.{name}")
+    return sorted(found)
