@@ -289,7 +289,10 @@ cdef class Signal:
     @property
     def receivers(self):
         """The connections, in connection order. Assign a list to replace them all."""
-        return self._receivers
+        # Object fields that another thread may replace are read and written in
+        # critical sections: on free-threaded CPython no GIL orders them.
+        with cython.critical_section(self):
+            return self._receivers
 
     @receivers.setter
     def receivers(self, entries):
@@ -298,9 +301,11 @@ cdef class Signal:
 
     cdef void _set_receivers(self, object entries):
         # The caller holds self.lock.
-        self._receivers = ReceiverList(entries, self._flag_sweep)
-        self._n_receivers = len(self._receivers)
-        self._index = index_entries(self._receivers)
+        receivers = ReceiverList(entries, self._flag_sweep)
+        with cython.critical_section(self):
+            self._receivers = receivers
+        self._n_receivers = len(receivers)
+        self._index = index_entries(receivers)
         self._invalidate()
 
     cdef void _invalidate(self):
