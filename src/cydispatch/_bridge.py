@@ -86,5 +86,6 @@ async def asend(signal: _SignalLike, sender: object, named: Mapping[str, Any], r
         return list(zip(async_receivers, await _gather_in_callers_context(calls)))
     call_sync = call_receivers_robust if robust else call_receivers
     calls.append(sync_to_async(call_sync)(signal, sender, named, sync_receivers))
-    sync_responses, *async_responses = await _gather_in_callers_context(calls, first=-1)
-    return sync_responses + list(zip(async_receivers, async_responses))
+    results = await _gather_in_callers_context(calls, first=-1)
+    sync_responses: Responses = results[0]
+    return sync_responses + list(zip(async_receivers, results[1:]))

@@ -58,7 +58,7 @@ def code_flags(func: Any) -> int:
     if type(func) is MethodType:
         func = func.__func__
     if type(func) is FunctionType and not func.__dict__:
-        return func.__code__.co_flags  # type: ignore[no-any-return]
+        return func.__code__.co_flags
     return -1
 
 
