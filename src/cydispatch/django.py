@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import sys
 import types
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 import django
@@ -39,12 +39,13 @@ DISPATCHER = "django.dispatch.dispatcher"
 PACKAGE = "django.dispatch"
 
 _TOO_LATE = """\
-cydispatch.django.install() was called after Django built signals on its own \
-Signal class: {found}. Those signals cannot be moved to cydispatch. Call \
-install() before anything imports django.db, django.core.signals, django.test \
-or your models, and before django.setup(): as the first lines of manage.py, \
-wsgi.py and asgi.py, and of your test bootstrap. (Your settings module is too \
-late: django.setup() builds signals before it imports the settings.)"""
+cydispatch.django.install() was called too late: loaded modules already hold \
+Django's own Signal class or signals built on it ({found}), which cannot be \
+moved to cydispatch. Call install() before django.setup() and before anything \
+imports django.db, django.core.signals, django.test or your models: as the \
+first lines of manage.py, wsgi.py and asgi.py, and of your test bootstrap. \
+(The settings module is too late: django.setup() builds signals before it \
+imports the settings.)"""
 
 
 #: How many Python frames Django's ``Signal.send`` puts between a sender and
@@ -54,18 +55,18 @@ late: django.setup() builds signals before it imports the settings.)"""
 SEND_FRAMES = 2 if django.VERSION < (5, 0) and sys.version_info < (3, 12) else 1
 
 
-def _one_frame(calls: Any) -> Responses:
+def _one_frame(calls: Callable[[], Responses]) -> Responses:
     # The frame Django's send and send_robust call receivers in: see Signal.
-    return calls()  # type: ignore[no-any-return]
+    return calls()
 
 
 def _two_frames(calls: Any) -> Responses:
     # The frames of Django 4.2's send (its list comprehension's too), or
     # the one of its send_robust.
-    return calls() if calls.robust else _one_frame(calls)  # type: ignore[no-any-return]
+    return calls() if calls.robust else _one_frame(calls)
 
 
-class Signal(_BaseSignal):  # type: ignore[valid-type,misc]
+class Signal(_BaseSignal):
     """``django.dispatch.Signal`` once ``install()`` has run.
 
     It is ``cydispatch.Signal`` with two of Django's couplings to its own
@@ -107,7 +108,7 @@ class Signal(_BaseSignal):  # type: ignore[valid-type,misc]
     if not USE_EXTENSIONS and SEND_FRAMES == 2:
 
         def send(self, sender: Any, **named: Any) -> Responses:
-            return super().send(sender, **named)  # type: ignore[no-any-return]
+            return super().send(sender, **named)
 
         send.__doc__ = _BaseSignal.send.__doc__
 
@@ -138,20 +139,25 @@ def install() -> None:
 
 
 def _built_on(django_signal: type) -> list[str]:
-    """Name what loaded modules hold of ``django_signal``: it, a subclass, or an instance.
+    """Name what loaded modules hold of ``django_signal``: signals built on it, it, subclasses.
 
-    Only types are inspected (``type(value)``, never ``isinstance``): a lazy
-    object such as ``django.conf.settings`` answers ``isinstance`` by
-    evaluating itself.
+    Each object is named once, preferably where Django's convention defines
+    signals (a module named ``...signals``); signals come first. Only types
+    are inspected (``type(value)``, never ``isinstance``): a lazy object such
+    as ``django.conf.settings`` answers ``isinstance`` by evaluating itself.
     """
-    found = []
+    found: dict[int, tuple[bool, bool, str]] = {}
     for module_name, module in list(sys.modules.items()):
         if module_name in (DISPATCHER, PACKAGE) or not issubclass(type(module), types.ModuleType):
             continue
-        for name, value in list(vars(module).items()):
+        try:
+            namespace = list(vars(module).items())
+        except TypeError:  # a module type that hides its __dict__
+            continue
+        for name, value in namespace:
             kind = type(value)
-            if issubclass(kind, django_signal) or (
-                issubclass(kind, type) and issubclass(value, django_signal)
-            ):
-                found.append(f"{module_name}.{name}")
-    return sorted(found)
+            is_class = issubclass(kind, type) and issubclass(value, django_signal)
+            if is_class or issubclass(kind, django_signal):
+                key = (is_class, not module_name.endswith("signals"), f"{module_name}.{name}")
+                found[id(value)] = min(found.get(id(value), key), key)
+    return [full_name for *_, full_name in sorted(found.values())]
