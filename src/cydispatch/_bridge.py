@@ -26,6 +26,8 @@ _MISSING: Any = object()
 
 
 class _SignalLike(Protocol):
+    _muted: int
+
     def _live_receivers(self, sender: Any) -> tuple[list[Receiver], list[Receiver]]: ...
 
 
@@ -76,6 +78,8 @@ def send_to_async_receivers(
 
 async def asend(signal: _SignalLike, sender: object, named: Mapping[str, Any], robust: bool) -> Responses:
     """The body of ``Signal.asend`` (``robust=False``) and ``Signal.asend_robust``."""
+    if signal._muted:
+        return []
     sync_receivers, async_receivers = signal._live_receivers(sender)
     if not sync_receivers and not async_receivers:
         return []

@@ -28,7 +28,7 @@ import threading
 import types
 import weakref
 
-from . import _bridge
+from . import _bridge, _conveniences
 from ._calls import call_receivers, call_receivers_robust, log_robust_failure
 from ._entries import ReceiverList
 from ._refs import sweep_flagger
@@ -259,6 +259,7 @@ cdef class Signal:
     cdef public object providing_args
     cdef readonly dict sender_receivers_cache
     cdef public bint _dead_receivers
+    cdef public Py_ssize_t _muted      # open muted() blocks; changed under lock
     cdef object _receivers        # a ReceiverList
     cdef dict _index
     cdef Py_ssize_t _n_receivers
@@ -321,18 +322,24 @@ cdef class Signal:
 
         See ``cydispatch._pydispatch.Signal.connect`` for the arguments.
         """
+        self._connect(receiver, sender, weak, dispatch_uid)
+
+    cpdef bint _connect(self, receiver, sender, weak, dispatch_uid) except -1:
+        """``connect``; return whether it added a connection (not a duplicate)."""
         entry = make_entry(receiver, sender, weak, dispatch_uid, self._flag_sweep)
         # acquire/release cost less than a with-statement's special-method calls.
         lock = self.lock
         lock.acquire()
         try:
             self._sweep()
-            if self._index.setdefault(entry[0], entry) is entry:
-                PyList_Append(self._receivers, entry)  # not ReceiverList.append: no report
-                self._n_receivers += 1
-                self._invalidate()
+            if self._index.setdefault(entry[0], entry) is not entry:
+                return False
+            PyList_Append(self._receivers, entry)  # not ReceiverList.append: no report
+            self._n_receivers += 1
+            self._invalidate()
         finally:
             lock.release()
+        return True
 
     def disconnect(self, receiver=None, sender=None, dispatch_uid=None):
         """Disconnect ``receiver`` (or ``dispatch_uid``) from ``sender``; return whether one was."""
@@ -350,6 +357,21 @@ cdef class Signal:
         finally:
             lock.release()
         return True
+
+    def connected_to(self, receiver, sender=None):
+        """A context manager that connects ``receiver`` (strongly) for the duration of a block.
+
+        A receiver already connected to ``sender`` stays connected after it.
+        """
+        return _conveniences.connected_to(self, receiver, sender)
+
+    def muted(self):
+        """A context manager inside which every send returns ``[]`` and calls nothing."""
+        return _conveniences.muted(self)
+
+    def receivers_for(self, sender=None):
+        """The live receivers a send from ``sender`` would call, in the order of its results."""
+        return _conveniences.receivers_for(self, sender)
 
     def has_listeners(self, sender=None):
         """Whether a send from ``sender`` would call any receiver."""
@@ -462,7 +484,8 @@ cdef object _send(PyObject *self_ptr, PyObject **args, Py_ssize_t nargs, PyObjec
         raise TypeError(f"Signal.{name}() missing 1 required positional argument: 'sender'")
     cdef PyObject *sender_ptr = args[0] if nargs == 1 else args[nargs + layout.sender_at]
     sender = <object>sender_ptr
-    if self._n_receivers == 0 and not self._dead_receivers:  # flagged: receivers may have changed
+    # A flagged signal's receivers may have changed: the plan lookup sweeps first.
+    if self._muted or (self._n_receivers == 0 and not self._dead_receivers):
         return []
     cdef Plan plan = self._plan_for(sender)
     if layout.names_signal:

@@ -19,9 +19,10 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Hashable, Iterable
+from contextlib import AbstractContextManager
 from typing import Any, NamedTuple
 
-from . import _bridge
+from . import _bridge, _conveniences
 from ._calls import Receiver, Responses, call_receivers_robust
 from ._entries import Entry, ReceiverList, index_entries, is_dead, make_entry
 from ._keys import LookupKey, lookup_key
@@ -66,6 +67,7 @@ class Signal:
         self._index: dict[LookupKey, Entry] = {}
         self.sender_receivers_cache: dict[int, Plan] = {}
         self._dead_receivers = False
+        self._muted = 0
 
     def __repr__(self) -> str:
         return f"<{type(self).__qualname__} at {id(self):#x}>"
@@ -110,12 +112,18 @@ class Signal:
         Connecting the same receiver (or uid) to the same sender twice keeps
         the first connection.
         """
+        self._connect(receiver, sender, weak, dispatch_uid)
+
+    def _connect(self, receiver: Receiver, sender: Any, weak: bool, dispatch_uid: Hashable | None) -> bool:
+        """``connect``; return whether it added a connection (not a duplicate)."""
         entry = make_entry(receiver, sender, weak, dispatch_uid, self._flag_sweep)
         with self.lock:
             self._clear_dead_receivers()
-            if self._index.setdefault(entry[0], entry) is entry:
-                list.append(self._receivers, entry)
-                self.sender_receivers_cache.clear()
+            if self._index.setdefault(entry[0], entry) is not entry:
+                return False
+            list.append(self._receivers, entry)
+            self.sender_receivers_cache.clear()
+        return True
 
     def disconnect(
         self,
@@ -138,6 +146,24 @@ class Signal:
             self.sender_receivers_cache.clear()
         return True
 
+    def connected_to(self, receiver: Receiver, sender: Any = None) -> AbstractContextManager[Signal]:
+        """A context manager that connects ``receiver`` (strongly) for the duration of a block::
+
+            with signal.connected_to(record):
+                run_the_code_under_test()
+
+        A receiver already connected to ``sender`` stays connected after it.
+        """
+        return _conveniences.connected_to(self, receiver, sender)
+
+    def muted(self) -> AbstractContextManager[Signal]:
+        """A context manager inside which every send returns ``[]`` and calls nothing."""
+        return _conveniences.muted(self)
+
+    def receivers_for(self, sender: Any = None) -> list[Receiver]:
+        """The live receivers a send from ``sender`` would call, in the order of its results."""
+        return _conveniences.receivers_for(self, sender)
+
     def has_listeners(self, sender: Any = None) -> bool:
         """Whether a send from ``sender`` would call any receiver."""
         sync_receivers, async_receivers = self._live_receivers(sender)
@@ -150,7 +176,7 @@ class Signal:
         asynchronous ones concurrently behind one ``async_to_sync``. An
         exception raised by a receiver propagates and ends the dispatch.
         """
-        if not self._receivers:
+        if not self._receivers or self._muted:
             return []
         # As in Django, every live receiver is resolved, and so kept alive,
         # before the first is called: one that an earlier receiver drops
@@ -171,7 +197,7 @@ class Signal:
         ``exc_info``, to the ``django.dispatch`` logger. A ``BaseException``
         that is not an ``Exception`` (``KeyboardInterrupt``) propagates.
         """
-        if not self._receivers:
+        if not self._receivers or self._muted:
             return []
         sync_receivers, async_receivers = self._live_receivers(sender)  # as in send
         responses = call_receivers_robust(self, sender, named, sync_receivers)

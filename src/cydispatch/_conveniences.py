@@ -1,0 +1,60 @@
+"""What users of blinker and psygnal expect beyond Django's API, shared by both backends.
+
+None of it changes Django's API: these are extra methods of ``Signal``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Protocol
+
+from ._calls import Receiver
+
+
+class _SignalLike(Protocol):
+    lock: Any
+    _muted: int
+
+    def _connect(self, receiver: Any, sender: Any, weak: bool, dispatch_uid: Any) -> bool: ...
+
+    def disconnect(self, receiver: Any = ..., sender: Any = ..., dispatch_uid: Any = ...) -> bool: ...
+
+    def _live_receivers(self, sender: Any) -> tuple[list[Receiver], list[Receiver]]: ...
+
+
+@contextmanager
+def connected_to(signal: _SignalLike, receiver: Receiver, sender: Any) -> Iterator[Any]:
+    """Connect ``receiver`` (strongly) for the duration of a ``with`` block.
+
+    A receiver that was already connected to ``sender`` before the block
+    stays connected after it.
+    """
+    added = signal._connect(receiver, sender, False, None)
+    try:
+        yield signal
+    finally:
+        if added:
+            signal.disconnect(receiver, sender)
+
+
+@contextmanager
+def muted(signal: _SignalLike) -> Iterator[Any]:
+    """Make every send of ``signal`` return ``[]``, calling nothing, inside a ``with`` block.
+
+    Muting counts: nested blocks (or blocks in several threads) unmute the
+    signal when the last one ends. Connections are untouched.
+    """
+    with signal.lock:
+        signal._muted += 1
+    try:
+        yield signal
+    finally:
+        with signal.lock:
+            signal._muted -= 1
+
+
+def receivers_for(signal: _SignalLike, sender: Any) -> list[Receiver]:
+    """The live receivers a send from ``sender`` would call, in the order of its results."""
+    sync_receivers, async_receivers = signal._live_receivers(sender)
+    return sync_receivers + async_receivers
