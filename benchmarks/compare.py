@@ -1,22 +1,37 @@
-"""Compare cydispatch's backends with the yardstick and with Django's ``Signal``.
+"""Compare cydispatch with Django's ``Signal``, blinker, psygnal and the yardstick.
 
-    python benchmarks/compare.py [--quick] [--json FILE] [--check]
+    python benchmarks/compare.py [--quick] [--json FILE] [--chart FILE] [--check] [--check-django]
 
 Every scenario of ``scenarios.py`` is measured in this one process, for every
-implementation, on the same receivers: interleaved rounds (each round times
-every implementation once, in a rotating order), each a ``timeit`` run of
-about ``--min-time`` seconds, with the garbage collector off; the figure is
-the median over the rounds, in nanoseconds per call, each call made from a
-lambda as ``signal.send(SENDER, a=1, b=2)``. Ratios are quotients of those
-medians: "x yardstick" is the time over the yardstick's (a function generated
-for exactly the connected receivers; see PERF_NOTES.md), "x django" over
-Django's ``Signal(use_caching=False)``.
+implementation that can do it, on the same receivers: interleaved rounds
+(each round times every implementation once, in a rotating order), each a
+timing run of about ``--min-time`` seconds, with the garbage collector off;
+the figure is the median over the rounds, in nanoseconds per call (``asend``
+calls are awaited in a loop inside one running event loop). Ratios are
+quotients of those medians: "x yard" is the time over the yardstick's (the
+receivers' calls written out by hand; see PERF_NOTES.md), "x django" over
+Django's ``Signal(use_caching=False)``. "noise" is the interquartile range of
+the rounds over their median. Then ``memory.py``'s figures (bytes per
+connected receiver, growth after connect/disconnect cycles), and a chart of
+all of it (matplotlib, from the ``bench`` extra).
 
-The limits are the project's: the compiled backend against the yardstick (or
-Django, for connect+disconnect), the pure backend at most Django's time in
-every scenario. The exit status is 0 unless ``--check`` is given and a limit
-fails (or a backend cannot be imported). The machine is noisy: compare ratios,
-and repeat a run before believing a near miss.
+Checks (the exit status is 0 unless one is asked for and fails, or the chart
+cannot be drawn):
+
+``--check``
+    the project's limits: the compiled backend against the yardstick (or
+    Django, for connect+disconnect), the pure backend at most Django's time in
+    every scenario; ratios of medians.
+``--check-django``
+    the CI gate: the compiled backend is not slower than Django's ``Signal``
+    (``use_caching`` off or on) in any scenario. Robust to runner noise: both
+    are timed in the same rounds of one run, and a scenario fails only when
+    the compiled backend's median is higher *and* it was slower in so many of
+    the paired rounds that chance explains it with less than 1% probability
+    (a sign test), and a second measurement of that scenario fails again.
+
+The machine is noisy: compare ratios, and repeat a run before believing a
+near miss.
 """
 
 from __future__ import annotations
@@ -24,23 +39,29 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import math
 import os
 import platform
 import statistics
 import subprocess
 import sys
 import time
-import timeit
 import traceback
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import memory  # noqa: E402
 from scenarios import (  # noqa: E402
+    COMPILED,
     DJANGO,
+    DJANGO_CACHED,
+    DOES_LESS,
     IMPLEMENTATIONS,
+    NOTES,
     SCENARIOS,
     SCENARIOS_BY_NAME,
     YARDSTICK,
@@ -50,8 +71,14 @@ from scenarios import (  # noqa: E402
 )
 
 #: (rounds, seconds per timing run) of a full and of a quick run.
-FULL = (25, 0.06)
+FULL = (25, 0.05)
 QUICK = (7, 0.02)
+#: (receivers, cycles) of the memory figures, full and quick.
+MEMORY_FULL = (memory.RECEIVERS, memory.CYCLES)
+MEMORY_QUICK = (2_000, 10_000)
+#: The CI gate's significance level (one-sided sign test over the paired rounds).
+GATE_ALPHA = 0.01
+GATE_BASELINES = (DJANGO, DJANGO_CACHED)
 
 SHORT_NAMES = {
     "yardstick": "yardstick",
@@ -59,7 +86,15 @@ SHORT_NAMES = {
     "cydispatch-py": "cyd-py",
     "django": "django",
     "django-cached": "dj-cached",
+    "blinker": "blinker",
+    "psygnal.emit": "psyg.emit*",
+    "psygnal.emit_fast": "psyg.fast*",
 }
+
+
+def label(implementation: str) -> str:
+    """The implementation's name in reports: an asterisk marks those that do less."""
+    return implementation + ("*" if implementation in DOES_LESS else "")
 
 
 # --- the machine ---------------------------------------------------------------------
@@ -85,6 +120,20 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine() or "unknown"
 
 
+def load_average() -> str:
+    try:
+        return " ".join(f"{value:.2f}" for value in os.getloadavg())
+    except (AttributeError, OSError):
+        return "unknown"
+
+
+def _version(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
 def environment() -> dict[str, Any]:
     info: dict[str, Any] = {
         "python": sys.version.replace("\n", " "),
@@ -92,6 +141,7 @@ def environment() -> dict[str, Any]:
         "platform": platform.platform(),
         "cpu": cpu_model(),
         "cpus": os.cpu_count(),
+        "load average": load_average(),
     }
     try:
         import cydispatch
@@ -105,12 +155,8 @@ def environment() -> dict[str, Any]:
         info["compiled backend"] = compiled.__file__
     except Exception as error:
         info["compiled backend"] = f"not importable: {error!r}"
-    try:
-        import django
-
-        info["django"] = django.get_version()
-    except Exception as error:
-        info["django"] = f"not importable: {error!r}"
+    for distribution in ("Django", "blinker", "psygnal", "asgiref"):
+        info[distribution.lower()] = _version(distribution)
     return info
 
 
@@ -125,6 +171,7 @@ class Series:
     number: int = 0  #: calls per timing run
     samples: list[float] = field(default_factory=list)  #: ns per call, one per round
     error: str | None = None  #: why it could not be measured
+    unsupported: str | None = None  #: why it cannot do the scenario (a key of NOTES)
 
     @property
     def median(self) -> float | None:
@@ -139,11 +186,11 @@ class Series:
         return (q3 - q1) / statistics.median(self.samples)
 
 
-def calibrate(timer: timeit.Timer, seconds: float) -> int:
+def calibrate(case: Case, seconds: float) -> int:
     """How many calls take about ``seconds``."""
     number = 1
     while True:
-        elapsed = timer.timeit(number)
+        elapsed = case.time(number)
         if elapsed >= seconds / 5:
             return max(1, round(number * seconds / elapsed))
         number *= 10 if elapsed < seconds / 100 else 2
@@ -152,7 +199,7 @@ def calibrate(timer: timeit.Timer, seconds: float) -> int:
 def measure(scenario: Scenario, rounds: int, seconds: float) -> dict[str, Series]:
     """Time every implementation of ``scenario``, interleaved, on one workload."""
     workload = scenario.workload()
-    series = {name: Series(name) for name in scenario.implementations}
+    series = {name: Series(name, unsupported=scenario.unsupported(name)) for name in IMPLEMENTATIONS}
     cases: dict[str, Case] = {}
     for name in scenario.implementations:
         try:
@@ -162,20 +209,18 @@ def measure(scenario: Scenario, rounds: int, seconds: float) -> dict[str, Series
             series[name].error = "".join(traceback.format_exception_only(type(error), error)).strip()
             continue
         cases[name] = case
-    timers = {name: timeit.Timer(case.call) for name, case in cases.items()}
     try:
         gc.collect()
         gc.disable()
-        for name, timer in timers.items():
-            series[name].number = calibrate(timer, seconds)
-            cases[name].tidy()
-        names = list(timers)
+        for name, case in cases.items():
+            series[name].number = calibrate(case, seconds)
+            case.tidy()
+        names = list(cases)
         for round_ in range(rounds):
             shift = round_ % len(names) if names else 0
             for name in names[shift:] + names[:shift]:
                 number = series[name].number
-                elapsed = timers[name].timeit(number)
-                series[name].samples.append(elapsed / number * 1e9)
+                series[name].samples.append(cases[name].time(number) / number * 1e9)
                 cases[name].tidy()
     finally:
         gc.enable()
@@ -185,7 +230,7 @@ def measure(scenario: Scenario, rounds: int, seconds: float) -> dict[str, Series
     return series
 
 
-# --- reporting -----------------------------------------------------------------------
+# --- verdicts -----------------------------------------------------------------------
 
 
 @dataclass
@@ -212,6 +257,69 @@ def verdicts(scenario: Scenario, series: dict[str, Series]) -> dict[str, Verdict
     }
 
 
+def sign_test_threshold(rounds: int, alpha: float = GATE_ALPHA) -> int:
+    """The fewest rounds out of ``rounds`` that chance (a fair coin) reaches with probability <= alpha.
+
+    ``rounds`` itself when no count is that unlikely (fewer than 7 rounds at 1%).
+    """
+    tail = 0.0
+    for k in range(rounds, -1, -1):
+        tail += math.comb(rounds, k) / 2**rounds
+        if tail > alpha:
+            return min(k + 1, rounds)
+    return 0
+
+
+@dataclass
+class Gate:
+    """The CI gate for one scenario and one Django configuration: is compiled slower?"""
+
+    scenario: str
+    baseline: str
+    ratio: float | None  #: compiled median over the baseline's
+    slower_rounds: int  #: rounds in which compiled took longer than the baseline
+    rounds: int
+    threshold: int  #: slower rounds that make the difference significant
+    error: str | None = None
+
+    @property
+    def slower(self) -> bool:
+        """Significantly slower (or not measurable: a gate never passes on missing data)."""
+        if self.error or self.ratio is None:
+            return True
+        return self.ratio > 1.0 and self.slower_rounds >= self.threshold
+
+    def __str__(self) -> str:
+        if self.error:
+            return f"{self.scenario}: vs {self.baseline}: {self.error}"
+        return (
+            f"{self.scenario}: cyd-c {fmt_ratio(self.ratio)}x {self.baseline}, slower in "
+            f"{self.slower_rounds} of {self.rounds} paired rounds (significant from {self.threshold})"
+        )
+
+
+def gates(scenario: Scenario, series: dict[str, Series]) -> list[Gate]:
+    out = []
+    compiled = series[COMPILED]
+    for baseline in GATE_BASELINES:
+        base = series[baseline]
+        if base.unsupported or compiled.unsupported:
+            continue
+        error = compiled.error or base.error
+        if error:
+            out.append(Gate(scenario.name, baseline, None, 0, 0, 0, error=error.splitlines()[-1]))
+            continue
+        pairs = list(zip(compiled.samples, base.samples))
+        out.append(Gate(
+            scenario.name, baseline, ratio(series, COMPILED, baseline),
+            sum(c > b for c, b in pairs), len(pairs), sign_test_threshold(len(pairs)),
+        ))
+    return out
+
+
+# --- reporting -----------------------------------------------------------------------
+
+
 def fmt_ns(value: float | None) -> str:
     if value is None:
         return "-"
@@ -222,48 +330,80 @@ def fmt_ratio(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}"
 
 
-def print_table(results: list[tuple[Scenario, dict[str, Series]]]) -> None:
+class Footnotes:
+    """Numbers the notes of ``NOTES`` in order of first use."""
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+
+    def ref(self, keys: tuple[str, ...] | list[str]) -> str:
+        refs = []
+        for key in keys:
+            if key not in self.keys:
+                self.keys.append(key)
+            refs.append(f"[{self.keys.index(key) + 1}]")
+        return "".join(refs)
+
+    def print(self) -> None:
+        for number, key in enumerate(self.keys, 1):
+            print(f"[{number}] {NOTES[key]}")
+
+
+def print_table(results: list[tuple[Scenario, dict[str, Series]]], notes: Footnotes) -> None:
     header = (
-        f"{'scenario':<34} {'implementation':<14} {'ns/call':>9} {'noise':>6} "
-        f"{'x yard':>7} {'x django':>8}  {'limit':<17} {'result'}"
+        f"{'scenario':<34} {'implementation':<19} {'ns/call':>9} {'noise':>6} "
+        f"{'x yard':>7} {'x django':>8}  {'limit':<17} {'result':<6} {'notes'}"
     )
     print(header)
     print("-" * len(header))
     for scenario, series in results:
         checks = verdicts(scenario, series)
         title = scenario.title
-        for name in scenario.implementations:
+        for name in IMPLEMENTATIONS:
             s = series[name]
-            spread = s.spread
+            if s.unsupported:
+                print(f"{title:<34} {label(name):<19} {'n/a':>9} {'':>6} {'':>7} {'':>8}  {'':<17} {'':<6} "
+                      f"{notes.ref([s.unsupported])}")
+                title = ""
+                continue
             limit = result = ""
             if name in checks:
                 verdict = checks[name]
                 limit = str(verdict.limit)
                 result = "PASS" if verdict.passed else "FAIL"
             if s.error:
-                print(f"{title:<34} {name:<14} {'ERROR: ' + s.error}")
+                print(f"{title:<34} {label(name):<19} {'ERROR: ' + s.error.splitlines()[-1]}")
                 if name in checks:
-                    print(f"{'':<34} {'':<14} {'':>9} {'':>6} {'':>7} {'':>8}  {limit:<17} FAIL")
+                    print(f"{'':<34} {'':<19} {'':>9} {'':>6} {'':>7} {'':>8}  {limit:<17} FAIL")
             else:
+                spread = s.spread
                 print(
-                    f"{title:<34} {name:<14} {fmt_ns(s.median):>9} "
+                    f"{title:<34} {label(name):<19} {fmt_ns(s.median):>9} "
                     f"{'' if spread is None else f'{spread:.0%}':>6} "
                     f"{fmt_ratio(ratio(series, name, YARDSTICK)):>7} "
-                    f"{fmt_ratio(ratio(series, name, DJANGO)):>8}  {limit:<17} {result}"
+                    f"{fmt_ratio(ratio(series, name, DJANGO)):>8}  {limit:<17} {result:<6} "
+                    f"{notes.ref(scenario.notes(name))}"
                 )
             title = ""
         print()
 
 
 def print_summary(results: list[tuple[Scenario, dict[str, Series]]]) -> bool:
-    """Print the compact matrix and the verdicts; return whether every limit passed."""
+    """Print the compact matrix and the project's limits; return whether every limit passed."""
     names = list(IMPLEMENTATIONS)
     print("ns per call (median)".ljust(34) + "".join(f"{SHORT_NAMES[n]:>11}" for n in names))
     for scenario, series in results:
-        cells = "".join(
-            f"{fmt_ns(series[n].median) if n in series and not series[n].error else '-':>11}"
-            for n in names
-        )
+        cells = ""
+        for n in names:
+            s = series[n]
+            cell = "n/a" if s.unsupported else "ERROR" if s.error else fmt_ns(s.median)
+            cells += f"{cell:>11}"
+        print(f"{scenario.title:<34}{cells}")
+    print()
+    print("x django (median over Django's, use_caching=False)".ljust(34))
+    for scenario, series in results:
+        cells = "".join(f"{fmt_ratio(ratio(series, n, DJANGO)) if not series[n].unsupported else 'n/a':>11}"
+                        for n in names)
         print(f"{scenario.title:<34}{cells}")
     print()
     failures = []
@@ -276,33 +416,67 @@ def print_summary(results: list[tuple[Scenario, dict[str, Series]]]) -> bool:
                     f"  FAIL {name}: {scenario.title}: {fmt_ratio(verdict.ratio)}x "
                     f"{verdict.limit.baseline} (limit {verdict.limit.factor:.2f}x)"
                 )
-    print(f"limits: {total - len(failures)} of {total} pass")
+    print(f"project limits: {total - len(failures)} of {total} pass")
     for line in failures:
         print(line)
     return not failures
 
 
+def print_gates(all_gates: list[Gate], confirmations: dict[str, list[Gate]]) -> bool:
+    """Print the CI gate's verdict; return whether it passed."""
+    failed = [g for g in all_gates if g.slower]
+    worst = max((g for g in all_gates if g.ratio is not None), key=lambda g: g.ratio or 0.0, default=None)
+    print(f"gate (cyd-c not slower than Django, use_caching off and on): {len(all_gates)} comparisons")
+    if worst is not None:
+        print(f"  closest: {worst}")
+    passed = True
+    for gate in failed:
+        again = [g for g in confirmations.get(gate.scenario, []) if g.baseline == gate.baseline]
+        confirmed = not again or again[0].slower
+        print(f"  {'FAIL' if confirmed else 'noise'}: {gate}")
+        if again:
+            print(f"    measured again: {again[0]}")
+        passed = passed and not confirmed
+    print(f"  gate: {'PASS' if passed else 'FAIL'}")
+    return passed
+
+
+def series_json(scenario: Scenario, series: dict[str, Series]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, s in series.items():
+        if s.unsupported:
+            out[name] = {"unsupported": s.unsupported, "note": NOTES[s.unsupported]}
+            continue
+        out[name] = {
+            "ns_per_call": s.median,
+            "noise_iqr": s.spread,
+            "calls_per_run": s.number,
+            "samples_ns": s.samples,
+            "x_yardstick": ratio(series, name, YARDSTICK),
+            "x_django": ratio(series, name, DJANGO),
+            "notes": [NOTES[key] for key in scenario.notes(name)],
+            "does_less": name in DOES_LESS,
+            "error": s.error,
+        }
+    return out
+
+
 def to_json(
-    info: dict[str, Any], settings: dict[str, Any], results: list[tuple[Scenario, dict[str, Series]]]
+    info: dict[str, Any], settings: dict[str, Any], results: list[tuple[Scenario, dict[str, Series]]],
+    all_gates: list[Gate], gate_passed: bool | None, memories: list[memory.Memory] | None,
 ) -> dict[str, Any]:
-    out: dict[str, Any] = {"environment": info, "settings": settings, "scenarios": []}
+    out: dict[str, Any] = {
+        "environment": info,
+        "settings": settings,
+        "implementations": {name: {"description": text, "label": label(name)}
+                            for name, text in IMPLEMENTATIONS.items()},
+        "scenarios": [],
+    }
     for scenario, series in results:
-        checks = verdicts(scenario, series)
         out["scenarios"].append({
             "name": scenario.name,
             "title": scenario.title,
-            "results": {
-                name: {
-                    "ns_per_call": s.median,
-                    "noise_iqr": s.spread,
-                    "calls_per_run": s.number,
-                    "samples_ns": s.samples,
-                    "x_yardstick": ratio(series, name, YARDSTICK),
-                    "x_django": ratio(series, name, DJANGO),
-                    "error": s.error,
-                }
-                for name, s in series.items()
-            },
+            "results": series_json(scenario, series),
             "limits": [
                 {
                     "implementation": name,
@@ -311,21 +485,37 @@ def to_json(
                     "ratio": verdict.ratio,
                     "passed": verdict.passed,
                 }
-                for name, verdict in checks.items()
+                for name, verdict in verdicts(scenario, series).items()
             ],
         })
+    out["gate"] = {
+        "passed": gate_passed,
+        "comparisons": [
+            {**gate.__dict__, "significantly_slower": gate.slower} for gate in all_gates
+        ],
+    }
+    out["memory"] = None if memories is None else [m.as_dict() for m in memories]
     return out
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="fewer, shorter rounds (about 6 s instead of 50)")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="\n\n".join(__doc__.split("\n\n")[1:]),
+    )
+    parser.add_argument("--quick", action="store_true", help="fewer, shorter rounds, smaller memory runs")
     parser.add_argument("--json", metavar="FILE", help="also write every sample and verdict to FILE")
-    parser.add_argument("--check", action="store_true", help="exit non-zero if a limit fails")
-    parser.add_argument("--rounds", type=int, help="rounds per scenario (default: 25, quick: 7)")
+    parser.add_argument("--chart", metavar="FILE", default=".benchmarks/benchmarks.png",
+                        help="draw the chart into FILE (default: %(default)s)")
+    parser.add_argument("--no-chart", action="store_true", help="draw no chart")
+    parser.add_argument("--no-memory", action="store_true", help="skip the memory figures")
+    parser.add_argument("--check", action="store_true", help="exit non-zero if a project limit fails")
+    parser.add_argument("--check-django", action="store_true",
+                        help="exit non-zero if the compiled backend is slower than Django anywhere (CI)")
+    parser.add_argument("--rounds", type=int, help=f"rounds per scenario (default: {FULL[0]}, quick: {QUICK[0]})")
     parser.add_argument(
         "--min-time", type=float, metavar="SECONDS",
-        help="seconds per timing run (default: 0.06, quick: 0.02)",
+        help=f"seconds per timing run (default: {FULL[1]}, quick: {QUICK[1]})",
     )
     parser.add_argument(
         "--scenario", action="append", choices=list(SCENARIOS_BY_NAME), metavar="NAME",
@@ -335,14 +525,15 @@ def main(argv: list[str] | None = None) -> int:
     rounds, seconds = QUICK if args.quick else FULL
     rounds = args.rounds or rounds
     seconds = args.min_time or seconds
+    memory_receivers, memory_cycles = MEMORY_QUICK if args.quick else MEMORY_FULL
     scenarios = [SCENARIOS_BY_NAME[name] for name in args.scenario] if args.scenario else SCENARIOS
 
     info = environment()
     for key, value in info.items():
         print(f"{key + ':':<18}{value}")
-    settings = {"rounds": rounds, "seconds_per_run": seconds, "quick": args.quick}
+    settings: dict[str, Any] = {"rounds": rounds, "seconds_per_run": seconds, "quick": args.quick}
     print(
-        f"{'method:':<18}{rounds} interleaved rounds x ~{seconds * 1000:g} ms timeit runs per "
+        f"{'method:':<18}{rounds} interleaved rounds x ~{seconds * 1000:g} ms timing runs per "
         "implementation, gc off, median ns per call"
     )
     print(flush=True)
@@ -352,22 +543,61 @@ def main(argv: list[str] | None = None) -> int:
     for scenario in scenarios:
         print(f"  measuring: {scenario.title} ...", file=sys.stderr, flush=True)
         results.append((scenario, measure(scenario, rounds, seconds)))
-    elapsed = time.perf_counter() - started
+    all_gates = [gate for scenario, series in results for gate in gates(scenario, series)]
+    confirmations: dict[str, list[Gate]] = {}
+    if args.check_django:
+        for name in dict.fromkeys(g.scenario for g in all_gates if g.slower and not g.error):
+            print(f"  measuring again: {SCENARIOS_BY_NAME[name].title} ...", file=sys.stderr, flush=True)
+            scenario = SCENARIOS_BY_NAME[name]
+            confirmations[name] = gates(scenario, measure(scenario, rounds, seconds))
+    settings["elapsed_s"] = time.perf_counter() - started
+    info["load average after"] = load_average()
 
-    print_table(results)
+    notes = Footnotes()
+    print_table(results, notes)
     print(
         "noise: interquartile range of the rounds over their median; x yard, x django: median over\n"
         "the yardstick's, over Django's Signal(use_caching=False); limits: compiled backend (cyd-c)\n"
-        "from the project issue, pure backend (cyd-py) at most Django's time in every scenario.\n"
+        "from the project issue, pure backend (cyd-py) at most Django's time in every scenario;\n"
+        "n/a: the library cannot do this (see the note); *: does less than the others (see the note).\n"
     )
+    notes.print()
+    print()
     passed = print_summary(results)
-    print(f"\n(measured in {elapsed:.0f} s)")
+    print()
+    gate_passed = print_gates(all_gates, confirmations)
+    print(f"\n(timed in {settings['elapsed_s']:.0f} s; load average before: {info['load average']}, "
+          f"after: {info['load average after']})\n")
+
+    memories = None
+    if not args.no_memory:
+        memories = memory.measure_all(
+            memory_receivers, memory_cycles,
+            lambda name: print(f"  memory: {name} ...", file=sys.stderr, flush=True),
+        )
+        memory.print_memory(memories, memory_receivers, memory_cycles)
+        settings["memory"] = {"receivers": memory_receivers, "cycles": memory_cycles}
+
+    data = to_json(info, settings, results, all_gates, gate_passed, memories)
+    status = 0
     if args.json:
-        settings["elapsed_s"] = elapsed
-        Path(args.json).write_text(json.dumps(to_json(info, settings, results), indent=2) + "\n")
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(data, indent=2) + "\n")
+        print(f"results: {args.json}")
+    if not args.no_chart:
+        try:
+            import chart
+
+            chart.draw(data, args.chart)
+            print(f"chart: {args.chart}")
+        except ImportError as error:
+            print(f"chart not drawn ({error}): pip install '.[bench]' for matplotlib", file=sys.stderr)
+            status = 1
     if args.check and not passed:
-        return 1
-    return 0
+        status = 1
+    if args.check_django and not gate_passed:
+        status = 1
+    return status
 
 
 if __name__ == "__main__":

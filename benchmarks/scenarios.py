@@ -1,32 +1,51 @@
-"""The benchmark scenarios, shared by ``compare.py`` and ``test_bench_send.py``.
+"""The benchmark scenarios, shared by ``compare.py``, ``memory.py`` and the pytest-benchmark tests.
 
-A *scenario* is one piece of work (say, "send to 10 bound-method receivers");
-an *implementation* is what does it (see ``IMPLEMENTATIONS``). For every
+A *scenario* is one piece of dispatch work (say, "send to 10 bound-method
+receivers"); an *implementation* is what does it (see ``IMPLEMENTATIONS``):
+cydispatch's two backends, Django's ``Signal`` (``use_caching`` off and on),
+blinker, psygnal (``emit`` and ``emit_fast``) and the *yardstick*. For every
 scenario, ``Scenario.workload()`` makes one set of receivers and senders, and
 ``Workload.case(implementation)`` wires that *same* set into a fresh signal of
 the implementation and returns a ``Case``: a zero-argument callable to time
-(``case.call``, a lambda doing ``signal.send(SENDER, a=1, b=2)``) plus a
+(``case.call``, e.g. a lambda doing ``signal.send(SENDER, a=1, b=2)``) plus a
 ``case.verify()`` that checks it did the expected work.
+
+Every library calls the same receiver objects, ``def receiver(sender, a, b,
+**named)`` (the usual shape of a Django receiver), each the way it calls
+receivers: Django and cydispatch as ``receiver(signal=s, sender=S, a=1, b=2)``,
+blinker as ``receiver(S, a=1, b=2)``, psygnal as ``receiver(S, 1, 2)``.
 
 The *yardstick* is a function generated for exactly the connected receivers
 (see ``make_yardstick`` and /work/shared/PERF_NOTES.md): it calls each
 receiver with ``signal=``, ``sender=`` and the named arguments and returns the
 same ``[(receiver, response), ...]`` list as ``Signal.send``. It is the
-fastest correct dispatcher for that exact set of receivers, so "× yardstick"
-is a dispatcher's overhead over doing the calls by hand.
+fastest correct dispatcher for that exact set of receivers, so "x yardstick"
+is a dispatcher's overhead over doing the calls by hand. For ``asend`` it is
+written the way the contract asks: the synchronous receivers' calls in one
+``sync_to_async`` batch, the asynchronous ones under one ``asyncio.gather``.
 
-Backends are imported when a case is built, never at import time: a backend
+Where a library cannot do a scenario, ``Scenario.unsupported(implementation)``
+gives the reason (a key of ``NOTES``): the reports show "n/a" and the reason,
+and no case exists. Implementations that do less than Django's contract are
+in ``DOES_LESS`` and marked with an asterisk.
+
+Libraries are imported when a case is built, never at import time: a library
 that cannot be imported makes its cases raise (and its benchmarks error),
 instead of silently dropping out.
 """
 
 from __future__ import annotations
 
+import asyncio
 import importlib
+import sys
+import time
+import timeit
 import weakref
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 #: Implementation id -> what it is. The order is the order of reports.
 IMPLEMENTATIONS: dict[str, str] = {
@@ -35,38 +54,134 @@ IMPLEMENTATIONS: dict[str, str] = {
     "cydispatch-py": "cydispatch._pydispatch.Signal (pure Python)",
     "django": "django.dispatch.Signal(use_caching=False)",
     "django-cached": "django.dispatch.Signal(use_caching=True)",
+    "blinker": "blinker.Signal().send(sender, **named)",
+    "psygnal.emit": "psygnal.SignalInstance((object, int, int)).emit(sender, a, b)",
+    "psygnal.emit_fast": "psygnal.SignalInstance((object, int, int)).emit_fast(sender, a, b)",
 }
 YARDSTICK = "yardstick"
 COMPILED = "cydispatch-c"
 PURE = "cydispatch-py"
 DJANGO = "django"
+DJANGO_CACHED = "django-cached"
+BLINKER = "blinker"
+PSYGNAL_EMIT = "psygnal.emit"
+PSYGNAL_EMIT_FAST = "psygnal.emit_fast"
+PSYGNAL = (PSYGNAL_EMIT, PSYGNAL_EMIT_FAST)
+#: Implementations that do less work than Django's ``send`` (see ``NOTES["does-less"]``).
+DOES_LESS = frozenset(PSYGNAL)
 
-#: Implementation id -> (module, keyword arguments of its ``Signal``).
-_SIGNAL_CLASSES: dict[str, tuple[str, dict[str, Any]]] = {
+#: Footnotes of the reports: why an implementation cannot do a scenario, or how it differs.
+NOTES: dict[str, str] = {
+    "does-less": (
+        "psygnal does less than the others: emit(sender, a, b) passes positional arguments "
+        "only, has no per-sender connections and returns no results (None); it holds "
+        "functions strongly even where the others hold them weakly; emit_fast also skips "
+        "psygnal's lock and emission checks."
+    ),
+    "blinker-order": (
+        "blinker returns its (receiver, result) pairs in no defined order (it keeps "
+        "receivers in sets); they are checked as a set."
+    ),
+    "blinker-async-serial": (
+        "blinker's send_async awaits the receivers one after another in the caller's "
+        "task, where Django and cydispatch run them concurrently (a task each, "
+        "asyncio.gather): less work, different semantics."
+    ),
+    "yardstick-connect": "the yardstick is written for fixed receivers: nothing to connect.",
+    "psygnal-sender": "psygnal has no per-sender connections: every slot receives every emit.",
+    "psygnal-robust": (
+        "psygnal has no robust emit: the first failing slot stops the emission "
+        "(EmitLoopError)."
+    ),
+    "psygnal-async": (
+        "psygnal has no awaitable emit that collects results (async slots are scheduled "
+        "on a backend, fire-and-forget)."
+    ),
+    "psygnal-emit-fast-connect": (
+        "connecting is the same for psygnal's emit and emit_fast: one measurement, "
+        "in the psygnal.emit row."
+    ),
+    "blinker-robust": "blinker has no send_robust: a receiver's exception propagates.",
+    "blinker-asend-sync": (
+        "blinker's send_async calls a synchronous receiver only through a caller-supplied "
+        "per-receiver _sync_wrapper; it has no equivalent of running them in one "
+        "sync_to_async batch."
+    ),
+}
+
+#: Implementation id -> (module, keyword arguments of its ``Signal``), for the Django-API ones.
+_DJANGO_API: dict[str, tuple[str, dict[str, Any]]] = {
     COMPILED: ("cydispatch._cdispatch", {}),
     PURE: ("cydispatch._pydispatch", {}),
     DJANGO: ("django.dispatch", {"use_caching": False}),
-    "django-cached": ("django.dispatch", {"use_caching": True}),
+    DJANGO_CACHED: ("django.dispatch", {"use_caching": True}),
 }
+DJANGO_API = tuple(_DJANGO_API)
 
 
 def new_signal(implementation: str) -> Any:
-    """A fresh signal of ``implementation`` (importing its backend now)."""
-    module, kwargs = _SIGNAL_CLASSES[implementation]
-    return importlib.import_module(module).Signal(**kwargs)
+    """A fresh signal of ``implementation`` (importing its library now)."""
+    if implementation in _DJANGO_API:
+        module, kwargs = _DJANGO_API[implementation]
+        return importlib.import_module(module).Signal(**kwargs)
+    if implementation == BLINKER:
+        return importlib.import_module("blinker").Signal()
+    if implementation in PSYGNAL:
+        return importlib.import_module("psygnal").SignalInstance((object, int, int))
+    raise ValueError(f"{implementation!r} has no signal")
+
+
+def connect(implementation: str, signal: Any, receiver: Any, sender: Any = None, weak: bool = True) -> None:
+    """Connect ``receiver`` the way ``implementation`` does (``sender=None``: every sender)."""
+    if implementation in _DJANGO_API:
+        signal.connect(receiver, sender=sender, weak=weak)
+    elif implementation == BLINKER:
+        blinker = importlib.import_module("blinker")
+        signal.connect(receiver, sender=blinker.ANY if sender is None else sender, weak=weak)
+    elif implementation in PSYGNAL:
+        # psygnal holds functions strongly and bound methods weakly, always.
+        assert sender is None, "psygnal has no per-sender connections"
+        signal.connect(receiver)
+    else:
+        raise ValueError(f"{implementation!r} cannot connect")
+
+
+def disconnect(implementation: str, signal: Any, receiver: Any) -> None:
+    """Disconnect ``receiver`` (connected to every sender)."""
+    signal.disconnect(receiver)
+
+
+def connected_count(implementation: str, signal: Any) -> int:
+    """How many receivers ``signal`` holds."""
+    if implementation in PSYGNAL:
+        return len(signal)
+    return len(signal.receivers)
 
 
 # --- receivers and senders ------------------------------------------------------------
 
 
 def make_function_receivers(count: int) -> list[Callable[..., Any]]:
-    """``count`` distinct functions ``f(signal, sender, **named)``; the i-th returns i."""
+    """``count`` distinct functions ``f(sender, a, b, **named)``; the i-th returns i."""
 
     def make(index: int) -> Callable[..., Any]:
-        def receiver(signal: Any, sender: Any, **named: Any) -> int:
+        def receiver(sender: Any, a: Any, b: Any, **named: Any) -> int:
             return index
 
         receiver.__name__ = receiver.__qualname__ = f"receiver_{index}"
+        return receiver
+
+    return [make(index) for index in range(count)]
+
+
+def make_async_receivers(count: int) -> list[Callable[..., Any]]:
+    """``count`` distinct coroutine functions ``f(sender, a, b, **named)``; the i-th returns i."""
+
+    def make(index: int) -> Callable[..., Any]:
+        async def receiver(sender: Any, a: Any, b: Any, **named: Any) -> int:
+            return index
+
+        receiver.__name__ = receiver.__qualname__ = f"async_receiver_{index}"
         return receiver
 
     return [make(index) for index in range(count)]
@@ -78,7 +193,7 @@ class Listener:
     def __init__(self, index: int) -> None:
         self.index = index
 
-    def on_signal(self, signal: Any, sender: Any, **named: Any) -> int:
+    def on_signal(self, sender: Any, a: Any, b: Any, **named: Any) -> int:
         return 1
 
     def __repr__(self) -> str:
@@ -126,37 +241,50 @@ def make_yardstick(
     else:
         items = ", ".join(f"({ref}, {ref}({call_args}))" for ref in refs)
     lines.append(f"    return [{items}]")
-    namespace: dict[str, Any] = dict(zip(refs, receivers))
+    filename = f"<yardstick for {len(receivers)} receivers>"
+    return cast(Callable[..., Any], _compile("yardstick", lines, receivers, filename))
+
+
+def make_async_yardstick(
+    receivers: Sequence[Callable[..., Any]], asynchronous: bool, names: Sequence[str] = ("a", "b")
+) -> Callable[..., Awaitable[list[tuple[Any, Any]]]]:
+    """Generate ``async yardstick(sender, a, b)``: ``asend``'s work, written out by hand.
+
+    Synchronous ``receivers`` are called by a generated synchronous yardstick
+    inside one ``sync_to_async`` (in a worker thread, as ``asend`` must);
+    asynchronous ones are awaited together under one ``asyncio.gather``.
+    """
+    params = ", ".join(["sender", *names])
+    passed = ", ".join(f"{name}={name}" for name in names)
+    if not asynchronous:
+        from asgiref.sync import sync_to_async
+
+        batch = sync_to_async(make_yardstick(receivers, names))
+        lines = [f"async def yardstick({params}):", f"    return await BATCH(sender, {passed})"]
+        filename = "<async yardstick, sync receivers>"
+        return cast(Callable[..., Any], _compile("yardstick", lines, [], filename, BATCH=batch))
+    refs = [f"r{index}" for index in range(len(receivers))]
+    call_args = ", ".join(["signal=SIGNAL", "sender=sender", *(f"{name}={name}" for name in names)])
+    calls = ", ".join(f"{ref}({call_args})" for ref in refs)
+    lines = [
+        f"async def yardstick({params}):",
+        f"    return list(zip(RECEIVERS, await gather({calls})))",
+    ]
+    return cast(Callable[..., Any], _compile(
+        "yardstick", lines, receivers, "<async yardstick, async receivers>",
+        RECEIVERS=tuple(receivers), gather=asyncio.gather,
+    ))
+
+
+def _compile(name: str, lines: list[str], receivers: Sequence[Any], filename: str, **names: Any) -> Any:
+    namespace: dict[str, Any] = {f"r{index}": r for index, r in enumerate(receivers)}
     namespace["SIGNAL"] = YARDSTICK_SIGNAL
-    code = compile("\n".join(lines) + "\n", f"<yardstick for {len(receivers)} receivers>", "exec")
-    exec(code, namespace)
-    return namespace["yardstick"]  # type: ignore[no-any-return]
+    namespace.update(names)
+    exec(compile("\n".join(lines) + "\n", filename, "exec"), namespace)
+    return namespace[name]
 
 
-# --- the timed callables (each is the lambda or function that gets timed) -----------------
-
-
-def _send_call(signal: Any, sender: Any) -> Callable[[], Any]:
-    return lambda: signal.send(sender, a=1, b=2)
-
-
-def _send_robust_call(signal: Any, sender: Any) -> Callable[[], Any]:
-    return lambda: signal.send_robust(sender, a=1, b=2)
-
-
-def _yardstick_call(yardstick: Callable[..., Any], sender: Any) -> Callable[[], Any]:
-    return lambda: yardstick(sender, a=1, b=2)
-
-
-def _connect_disconnect_call(signal: Any, receiver: Any) -> Callable[[], None]:
-    def connect_disconnect() -> None:
-        signal.connect(receiver)
-        signal.disconnect(receiver)
-
-    return connect_disconnect
-
-
-# --- scenarios, workloads, cases ----------------------------------------------------------
+# --- scenarios ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -177,18 +305,54 @@ class Scenario:
 
     name: str  #: a short id, used in test ids and JSON
     title: str  #: a human description, used as the pytest-benchmark group
-    operation: str  #: "send", "send_robust" or "connect+disconnect"
+    #: "send", "send_robust", "asend" or "connect+disconnect"
+    operation: str
     receivers: int  #: how many receivers are connected
-    methods: bool = False  #: bound methods (weakly connected) instead of functions
+    methods: bool = False  #: bound methods instead of functions
+    weak: bool = True  #: connected weakly (the default) or with ``weak=False``
+    asynchronous: bool = False  #: coroutine-function receivers (``asend`` only)
     senders: int = 0  #: if set, each receiver listens to its own sender; one of them sends
     compiled_limit: float | None = None  #: the compiled backend's limit (see ``limits``)
 
+    def unsupported(self, implementation: str) -> str | None:
+        """Why ``implementation`` cannot do this scenario (a key of ``NOTES``), or None."""
+        psygnal = implementation in PSYGNAL
+        if implementation == YARDSTICK and self.operation == "connect+disconnect":
+            return "yardstick-connect"
+        if psygnal and self.senders:
+            return "psygnal-sender"
+        if psygnal and self.operation == "send_robust":
+            return "psygnal-robust"
+        if psygnal and self.operation == "asend":
+            return "psygnal-async"
+        if implementation == BLINKER and self.operation == "send_robust":
+            return "blinker-robust"
+        if implementation == BLINKER and self.operation == "asend" and not self.asynchronous:
+            return "blinker-asend-sync"
+        if implementation == PSYGNAL_EMIT_FAST and self.operation == "connect+disconnect":
+            return "psygnal-emit-fast-connect"
+        return None
+
+    def notes(self, implementation: str) -> tuple[str, ...]:
+        """Footnotes (keys of ``NOTES``) that qualify ``implementation``'s figure here."""
+        notes = []
+        if implementation in DOES_LESS and self.operation != "connect+disconnect":
+            notes.append("does-less")
+        if implementation == BLINKER and self.operation != "connect+disconnect" and self.matches > 1:
+            notes.append("blinker-order")
+        if implementation == BLINKER and self.operation == "asend" and self.asynchronous:
+            notes.append("blinker-async-serial")
+        return tuple(notes)
+
+    @property
+    def matches(self) -> int:
+        """How many receivers a send reaches."""
+        return 1 if self.senders else self.receivers
+
     @property
     def implementations(self) -> tuple[str, ...]:
-        """The implementations that take part (no yardstick for connect+disconnect)."""
-        if self.operation == "connect+disconnect":
-            return tuple(name for name in IMPLEMENTATIONS if name != YARDSTICK)
-        return tuple(IMPLEMENTATIONS)
+        """The implementations that take part (those that can do this scenario)."""
+        return tuple(name for name in IMPLEMENTATIONS if self.unsupported(name) is None)
 
     @property
     def baseline(self) -> str:
@@ -209,6 +373,10 @@ class Scenario:
         return Workload(self)
 
 
+
+# --- cases ------------------------------------------------------------------------------------
+
+
 @dataclass
 class Case:
     """A scenario wired into one implementation, ready to be timed."""
@@ -222,11 +390,40 @@ class Case:
     signal: Any = None  #: the signal (None for the yardstick)
     #: an untimed clean-up between timing runs (drops what a run leaves behind)
     tidy: Callable[[], None] = field(default=lambda: None)
+    #: for ``asend``: the event loop, and the coroutine function timed inside it
+    loop: asyncio.AbstractEventLoop | None = None
+    acall: Callable[[], Awaitable[Any]] | None = None
+    _timer: timeit.Timer | None = field(default=None, repr=False)
+
+    def time(self, number: int) -> float:
+        """Seconds taken by ``number`` calls (awaited in one run of the loop for ``asend``)."""
+        if self.loop is not None and self.acall is not None:
+            return self.loop.run_until_complete(_timed(self.acall, number))
+        if self._timer is None:
+            self._timer = timeit.Timer(self.call)
+        return self._timer.timeit(number)
 
     def close(self) -> None:
         """Release what the case holds, and the finalizers Django's ``connect`` left for it."""
         _release_django_finalizers(self.signal)
-        self.signal = self.workload = None
+        if self.loop is not None:
+            _close_loop(self.loop)
+        self.signal = self.workload = self.loop = None
+
+
+async def _timed(acall: Callable[[], Awaitable[Any]], number: int) -> float:
+    clock = time.perf_counter
+    started = clock()
+    for _ in range(number):
+        await acall()
+    return clock() - started
+
+
+def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
+    try:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+    finally:
+        loop.close()
 
 
 class Workload:
@@ -237,8 +434,11 @@ class Workload:
         if scenario.methods:
             self.listeners = [Listener(index) for index in range(scenario.receivers)]
             # Bound methods made once: the yardstick calls these, the signals
-            # get them connected weakly (the listeners keep them reachable).
+            # get them connected (weakly: the listeners keep them reachable).
             self.receivers: list[Any] = [listener.on_signal for listener in self.listeners]
+        elif scenario.asynchronous:
+            self.listeners = []
+            self.receivers = make_async_receivers(scenario.receivers)
         else:
             self.listeners = []
             self.receivers = make_function_receivers(scenario.receivers)
@@ -259,69 +459,201 @@ class Workload:
 
     def expected(self) -> list[tuple[Any, Any]]:
         """What a send from ``self.sender`` must return."""
+        if self.scenario.asynchronous:
+            return [(r, _run_coroutine(r(signal=None, sender=self.sender, a=1, b=2))) for r in self.matching]
         return [(r, r(signal=None, sender=self.sender, a=1, b=2)) for r in self.matching]
 
     def case(self, implementation: str) -> Case:
         """Wire this workload into ``implementation`` (which must take part)."""
         scenario = self.scenario
-        if implementation not in scenario.implementations:
-            raise ValueError(f"{implementation!r} does not take part in {scenario.name!r}")
+        reason = scenario.unsupported(implementation)
+        if reason is not None:
+            raise ValueError(f"{implementation!r} cannot do {scenario.name!r}: {NOTES[reason]}")
         expected = self.expected()
-        robust = scenario.operation == "send_robust"
+        operation = scenario.operation
+        unordered = implementation == BLINKER
 
         if implementation == YARDSTICK:
-            yardstick = make_yardstick(self.matching, robust=robust)
-            call = _yardstick_call(yardstick, self.sender)
+            if operation == "asend":
+                async_yardstick = make_async_yardstick(self.matching, scenario.asynchronous)
+                sender = self.sender
+                acall = lambda: async_yardstick(sender, a=1, b=2)  # noqa: E731
+                return self._async_case(implementation, acall, None, expected, unordered)
+            yardstick = make_yardstick(self.matching, robust=operation == "send_robust")
+            sender = self.sender
+            call = lambda: yardstick(sender, a=1, b=2)  # noqa: E731
             return Case(scenario, implementation, call, _check_result(call, expected), workload=self)
 
         signal = new_signal(implementation)
         for receiver, sender in zip(self.receivers, self.connected_to):
-            signal.connect(receiver, sender=sender)
-        if scenario.operation == "send":
-            call = _send_call(signal, self.sender)
-            verify = _check_result(call, expected, signal, len(self.receivers))
-        elif robust:
-            call = _send_robust_call(signal, self.sender)
-            verify = _check_result(call, expected, signal, len(self.receivers))
-        elif scenario.operation == "connect+disconnect":
-            call = _connect_disconnect_call(signal, self.extra)
-            verify = _check_connections(signal, self.sender, expected, call, len(self.receivers))
+            connect(implementation, signal, receiver, sender=sender, weak=scenario.weak)
+        connected = len(self.receivers)
+        if operation == "asend":
+            asend = signal.send_async if implementation == BLINKER else signal.asend
+            sender = self.sender
+            acall = lambda: asend(sender, a=1, b=2)  # noqa: E731
+            return self._async_case(implementation, acall, signal, expected, unordered)
+        if operation == "connect+disconnect":
+            cycle = _connect_disconnect_call(implementation, signal, self.extra)
+            verify = _check_connections(implementation, signal, self, cycle)
+            case = Case(scenario, implementation, cycle, verify, workload=self, signal=signal)
+            if implementation.startswith("django"):
+                case.tidy = lambda: _release_django_finalizers(signal, self.extra)
+            return case
+        if implementation in PSYGNAL:
+            emit = signal.emit if implementation == PSYGNAL_EMIT else signal.emit_fast
+            call = _emit_call(emit, self.sender)
+            verify = _check_calls(implementation, call, signal, self)
+        elif operation == "send":
+            call = _send_call(signal.send, self.sender)
+            verify = _check_result(call, expected, implementation, signal, connected, unordered)
+        elif operation == "send_robust":
+            call = _send_call(signal.send_robust, self.sender)
+            verify = _check_result(call, expected, implementation, signal, connected, unordered)
         else:
-            raise ValueError(f"unknown operation {scenario.operation!r}")
-        case = Case(scenario, implementation, call, verify, workload=self, signal=signal)
-        if scenario.operation == "connect+disconnect" and implementation.startswith("django"):
-            case.tidy = lambda: _release_django_finalizers(signal, self.extra)
-        return case
+            raise ValueError(f"unknown operation {operation!r}")
+        return Case(scenario, implementation, call, verify, workload=self, signal=signal)
+
+    def _async_case(
+        self, implementation: str, acall: Callable[[], Awaitable[Any]], signal: Any,
+        expected: list[tuple[Any, Any]], unordered: bool,
+    ) -> Case:
+        loop = asyncio.new_event_loop()
+        call = lambda: loop.run_until_complete(acall())  # noqa: E731
+        connected = len(self.receivers)
+        verify = _check_result(call, expected, implementation, signal, connected, unordered)
+        return Case(
+            self.scenario, implementation, call, verify, workload=self, signal=signal, loop=loop, acall=acall
+        )
+
+
+def _run_coroutine(coroutine: Awaitable[Any]) -> Any:
+    """The result of a coroutine that never suspends, without an event loop."""
+    try:
+        coroutine.send(None)  # type: ignore[attr-defined]
+    except StopIteration as done:
+        return done.value
+    raise AssertionError("the receiver suspended")
+
+
+# --- the timed callables (each is the lambda or function that gets timed) -----------------
+
+
+def _send_call(send: Callable[..., Any], sender: Any) -> Callable[[], Any]:
+    return lambda: send(sender, a=1, b=2)
+
+
+def _emit_call(emit: Callable[..., Any], sender: Any) -> Callable[[], Any]:
+    return lambda: emit(sender, 1, 2)
+
+
+def _connect_disconnect_call(implementation: str, signal: Any, receiver: Any) -> Callable[[], None]:
+    if implementation == BLINKER:
+        import blinker
+
+        any_sender = blinker.ANY
+
+        def connect_disconnect() -> None:
+            signal.connect(receiver, any_sender)
+            signal.disconnect(receiver)
+
+    else:
+
+        def connect_disconnect() -> None:
+            signal.connect(receiver)
+            signal.disconnect(receiver)
+
+    return connect_disconnect
+
+
+# --- verification -----------------------------------------------------------------------------
 
 
 def _check_result(
-    call: Callable[[], Any], expected: list[tuple[Any, Any]], signal: Any = None, connected: int = 0
+    call: Callable[[], Any], expected: list[tuple[Any, Any]], implementation: str = YARDSTICK,
+    signal: Any = None, connected: int = 0, unordered: bool = False,
 ) -> Callable[[], None]:
     def verify() -> None:
         result = call()
-        assert result == expected, f"{result!r} != {expected!r}"
+        if unordered:
+            # Equal bound methods are equal receivers; Counter also checks multiplicity.
+            assert isinstance(result, list), f"{result!r} is not a list"
+            assert Counter(result) == Counter(expected), f"{result!r} != {expected!r} (in any order)"
+        else:
+            assert result == expected, f"{result!r} != {expected!r}"
         if signal is not None:
-            _check_connected(signal, connected)
+            _check_connected(implementation, signal, connected)
 
     return verify
+
+
+def _check_calls(implementation: str, call: Callable[[], Any], signal: Any, workload: Workload) -> Callable[[], None]:
+    """For psygnal, which returns nothing: every receiver was called once, in order, with (S, 1, 2)."""
+
+    def verify() -> None:
+        result, calls = record_receiver_calls(call)
+        assert result is None, f"{implementation} returned {result!r}"
+        expected = [(_receiver_key(r), workload.sender, 1, 2) for r in workload.matching]
+        assert calls == expected, f"{calls!r} != {expected!r}"
+        _check_connected(implementation, signal, len(workload.receivers))
+
+    return verify
+
+
+def _receiver_key(receiver: Any) -> Any:
+    """What identifies ``receiver`` among a workload's (its index, or its listener)."""
+    self = getattr(receiver, "__self__", None)
+    return self if self is not None else int(receiver.__name__.rpartition("_")[2])
+
+
+def record_receiver_calls(call: Callable[[], Any]) -> tuple[Any, list[tuple[Any, Any, Any, Any]]]:
+    """Run ``call()``; return its result and the receiver calls it made.
+
+    Each call is ``(key, sender, a, b)``, with key the receiver's index (its
+    ``index`` closure variable) or its ``Listener``, read from the frame by a
+    profile hook: the receivers themselves stay free of bookkeeping.
+    """
+    codes = {Listener.on_signal.__code__, make_function_receivers(1)[0].__code__}
+    calls: list[tuple[Any, Any, Any, Any]] = []
+
+    def profile(frame: Any, event: str, arg: Any) -> None:
+        if event == "call" and frame.f_code in codes:
+            f_locals = frame.f_locals
+            key = f_locals["self"] if "self" in f_locals else f_locals["index"]
+            calls.append((key, f_locals["sender"], f_locals["a"], f_locals["b"]))
+
+    previous = sys.getprofile()
+    sys.setprofile(profile)
+    try:
+        result = call()
+    finally:
+        sys.setprofile(previous)
+    return result, calls
 
 
 def _check_connections(
-    signal: Any, sender: Any, expected: list[tuple[Any, Any]], call: Callable[[], None], connected: int
+    implementation: str, signal: Any, workload: Workload, call: Callable[[], None]
 ) -> Callable[[], None]:
     def verify() -> None:
         call()
-        result = signal.send(sender, a=1, b=2)
-        assert result == expected, f"after connect+disconnect: {result!r} != {expected!r}"
-        _check_connected(signal, connected)
+        _check_connected(implementation, signal, len(workload.receivers))
+        if implementation in PSYGNAL:
+            _, calls = record_receiver_calls(lambda: signal.emit(workload.sender, 1, 2))
+            assert [key for key, *_ in calls] == [_receiver_key(r) for r in workload.matching], calls
+        else:
+            result = signal.send(workload.sender, a=1, b=2)
+            assert sorted(x for _, x in result) == sorted(x for _, x in workload.expected()), (
+                f"after connect+disconnect: {result!r}"
+            )
 
     return verify
 
 
-def _check_connected(signal: Any, connected: int) -> None:
-    """Every receiver is still connected (none died: they are only weakly referenced)."""
-    # After a send, Django's list holds no dead receivers; cydispatch's never does.
-    count = len(signal.receivers)
+def _check_connected(implementation: str, signal: Any, connected: int) -> None:
+    """Every receiver is still connected (none died: some are only weakly referenced)."""
+    if implementation == YARDSTICK:
+        return
+    count = connected_count(implementation, signal)
     assert count == connected, f"{count} receivers connected, expected {connected}"
 
 
@@ -352,15 +684,19 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("send-0", "send, 0 receivers", "send", 0, compiled_limit=1.5),
     Scenario("send-1", "send, 1 receiver", "send", 1, compiled_limit=1.3),
     Scenario("send-10-functions", "send, 10 functions", "send", 10, compiled_limit=1.1),
+    Scenario("send-100-functions", "send, 100 functions", "send", 100),
     Scenario(
         "send-10-methods", "send, 10 bound methods (weak)", "send", 10, methods=True,
         compiled_limit=1.2,
     ),
+    Scenario("send-10-strong", "send, 10 functions, weak=False", "send", 10, weak=False),
     Scenario(
         "send-1-of-100-senders", "send, 1 match among 100 senders", "send", 100,
         senders=100, compiled_limit=1.3,
     ),
     Scenario("send_robust-10-functions", "send_robust, 10 functions", "send_robust", 10),
+    Scenario("asend-10-sync", "asend, 10 sync receivers", "asend", 10),
+    Scenario("asend-10-async", "asend, 10 async receivers", "asend", 10, asynchronous=True),
     Scenario(
         "connect-disconnect", "connect+disconnect, 10 others", "connect+disconnect", 10,
         compiled_limit=0.15,

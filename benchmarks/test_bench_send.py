@@ -1,17 +1,22 @@
 """pytest-benchmark versions of the scenarios of ``scenarios.py``.
 
-Every scenario is a benchmark group; every implementation (``yardstick``,
-``cydispatch-c``, ``cydispatch-py``, ``django``, ``django-cached``) is one
-benchmark of the group, on the same kind of receivers::
+Every scenario is a benchmark group; every implementation that can do it
+(``yardstick``, ``cydispatch-c``, ``cydispatch-py``, ``django``,
+``django-cached``, ``blinker``, ``psygnal.emit``, ``psygnal.emit_fast``) is
+one benchmark of the group, on the same receivers (``asend`` benchmarks time
+one ``loop.run_until_complete(signal.asend(...))`` per call, so they include
+the event loop's start; ``compare.py`` awaits them in a loop instead)::
 
     pytest benchmarks/ --benchmark-only
     pytest benchmarks/ --benchmark-only -k send-10-methods
     pytest benchmarks/ --benchmark-disable     # untimed: each benchmark runs once
 
-A backend that cannot be imported makes its benchmarks error (at setup), it
-never skips them. There are no timing assertions here: ``compare.py --check``
-judges the project's limits; these tests only check that every benchmark did
-the expected work.
+A library that cannot be imported makes its benchmarks error (at setup), it
+never skips them; a scenario a library cannot do has no benchmark for it
+(``Scenario.unsupported`` says why, and ``compare.py`` shows it as n/a).
+There are no timing assertions here: ``compare.py --check`` judges the
+project's limits; these tests only check that every benchmark did the
+expected work.
 """
 
 from __future__ import annotations

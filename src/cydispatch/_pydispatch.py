@@ -26,7 +26,7 @@ from . import _bridge, _conveniences
 from ._calls import Receiver, Responses, call_receivers_robust
 from ._entries import Entry, ReceiverList, index_entries, is_dead, make_entry
 from ._keys import LookupKey, lookup_key
-from ._refs import Ref, sweep_flagger, identity_ref, strong_ref
+from ._refs import Ref, identity_ref, strong_ref, sweep_flagger
 from ._validation import normalize_signal_args
 
 __all__ = ["Signal"]

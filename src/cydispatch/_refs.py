@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import itertools
 import weakref
-from types import FunctionType, MethodType
-from weakref import WeakMethod, ref
 from collections.abc import Callable
+from types import FunctionType, MethodType
 from typing import Any
+from weakref import WeakMethod, ref
 
 #: A zero-argument callable returning the referenced object, or ``None`` once it died.
 Ref = Callable[[], Any]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Iterable
 from inspect import CO_COROUTINE, CO_VARKEYWORDS
 from types import FunctionType, MethodType
-from collections.abc import Iterable
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction

@@ -1,0 +1,35 @@
+"""The memory figures of ``memory.py``, measured once each on a small scale, untimed.
+
+They only check that the measurement runs for every library and gives
+numbers; the figures themselves are ``compare.py``'s (or ``memory.py``'s) to
+report. A library that cannot be imported makes its test fail, never skip.
+"""
+
+from __future__ import annotations
+
+import math
+
+import memory
+import pytest
+from scenarios import COMPILED, new_signal
+
+PARAMS = [
+    pytest.param(library, id=library, marks=[pytest.mark.c_extension] if library == COMPILED else [])
+    for library in memory.LIBRARIES
+]
+
+
+@pytest.fixture(params=PARAMS)
+def library(request: pytest.FixtureRequest) -> str:
+    """A library id of ``memory.LIBRARIES`` (one that cannot be imported errors the test)."""
+    new_signal(memory.LIBRARIES[request.param])
+    return request.param  # type: ignore[no-any-return]
+
+
+def test_memory_figures(library: str) -> None:
+    per_function = memory.bytes_per_receiver(library, count=200)
+    per_method = memory.bytes_per_receiver(library, count=200, methods=True)
+    growth = memory.cycle_growth(library, cycles=500)
+    assert math.isfinite(per_function) and per_function > 0
+    assert math.isfinite(per_method) and per_method > 0
+    assert isinstance(growth, int)

@@ -1,0 +1,35 @@
+"""The scripts in examples/ run and print what they promise (they are about the package)."""
+
+from __future__ import annotations
+
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+EXAMPLES = pathlib.Path(__file__).parent.parent / "examples"
+SCRIPTS = sorted(EXAMPLES.glob("*.py"))
+
+
+def test_there_are_examples():
+    assert SCRIPTS
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=[path.name for path in SCRIPTS])
+def test_example_runs(script):
+    result = subprocess.run(
+        [sys.executable, "-W", "error", str(script)],
+        capture_output=True, text=True, timeout=120, cwd=script.parent,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip()
+
+
+def test_quickstart_output():
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / "quickstart.py")], capture_output=True, text=True, timeout=120
+    )
+    assert "send_confirmation: 'confirmation e-mail for order 42'" in result.stdout
+    assert "logged: Error calling broken_receiver in Signal.send_robust()" in result.stdout
+    assert "receivers left: ['send_confirmation']" in result.stdout
