@@ -37,14 +37,19 @@ def broken_receiver(sender, **kwargs):
     raise RuntimeError("the warehouse is offline")
 
 
-inventory = Inventory()
-order_placed.connect(inventory.reserve)  # a weak reference to a bound method
-order_placed.connect(broken_receiver)
+def show(results):
+    for receiver_function, response in results:
+        print(f"{receiver_function.__qualname__:>22}: {response!r}")
+
 
 print(f"compiled backend in use: {cydispatch.USE_EXTENSIONS}")
-for receiver_function, response in order_placed.send_robust(sender=Shop, order_id=42):
-    print(f"{receiver_function.__qualname__:>22}: {response!r}")
+inventory = Inventory()
+order_placed.connect(inventory.reserve)  # a weak reference to a bound method
+show(order_placed.send(sender=Shop, order_id=42))
 
 del inventory  # weakly connected receivers go away with their objects
-order_placed.disconnect(broken_receiver)
 print("receivers left:", [r.__qualname__ for r, _ in order_placed.send(Shop, order_id=43)])
+
+# send_robust turns a receiver's exception into its response, and logs it.
+order_placed.connect(broken_receiver)
+show(order_placed.send_robust(sender=Shop, order_id=44))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pathlib
 import subprocess
 import sys
@@ -26,10 +27,15 @@ def test_example_runs(script):
     assert result.stdout.strip()
 
 
-def test_quickstart_output():
+@pytest.mark.parametrize("pure", ["", "1"], ids=["default", "pure"])
+def test_quickstart_output(pure):
+    env = {**os.environ, "CYDISPATCH_NO_EXTENSIONS": pure}
     result = subprocess.run(
-        [sys.executable, str(EXAMPLES / "quickstart.py")], capture_output=True, text=True, timeout=120
+        [sys.executable, str(EXAMPLES / "quickstart.py")], capture_output=True, text=True, timeout=120,
+        env=env,
     )
     assert "send_confirmation: 'confirmation e-mail for order 42'" in result.stdout
-    assert "logged: Error calling broken_receiver in Signal.send_robust()" in result.stdout
+    assert "Inventory.reserve: 'stock reserved for order 42'" in result.stdout
     assert "receivers left: ['send_confirmation']" in result.stdout
+    assert "logged: Error calling broken_receiver in Signal.send_robust()" in result.stdout
+    assert "broken_receiver: RuntimeError('the warehouse is offline')" in result.stdout
