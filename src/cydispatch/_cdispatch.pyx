@@ -103,6 +103,7 @@ cdef extern from "Python.h":
     object PyMethod_New(object func, object self)
     int PyDict_SetItemString(PyObject *d, const char *key, object value) except -1
     void PyType_Modified(PyTypeObject *type)
+    bint PyObject_TypeCheck(object obj, PyTypeObject *type)
 
 #: How many senders' plans a signal keeps before it prunes the cache.
 CACHE_LIMIT = 512
@@ -245,6 +246,20 @@ cdef KeywordLayout _new_layout(object names_in):
     return layout
 
 
+cdef int _check_self(object obj, str name) except -1:
+    """Refuse a ``self`` that is not a Signal, as a method descriptor would.
+
+    Cython's methods (unlike CPython's method descriptors) do not check the
+    type of ``self`` when called unbound: ``Signal.connect(object(), f)``
+    would otherwise read an ``object`` as a Signal's fields and crash.
+    """
+    if not PyObject_TypeCheck(obj, <PyTypeObject *>Signal):
+        raise TypeError(
+            f"descriptor '{name}' for 'Signal' objects doesn't apply to a '{type(obj).__name__}' object"
+        )
+    return 0
+
+
 cdef class Signal:
     """A signal that receivers connect to and that senders send.
 
@@ -271,6 +286,15 @@ cdef class Signal:
     # calls (a ReceiverCalls) and that returns ``calls()``: see ReceiverCalls.
     cdef public object _send_frame
     cdef object __weakref__
+
+    def __cinit__(self, *args, **kwargs):
+        # The fields the C code uses without a check, valid even before (or
+        # without) __init__: ``Signal.__new__(Signal).send(None)`` must raise,
+        # not crash. __init__ sets them all again.
+        self._index = {}
+        self.sender_receivers_cache = {}
+        self._receivers = []
+        self._layout = _new_layout(None)
 
     def __init__(self, use_caching=False, providing_args=None):
         self.use_caching, self.providing_args = normalize_signal_args(use_caching, providing_args)
@@ -322,10 +346,12 @@ cdef class Signal:
 
         See ``cydispatch._pydispatch.Signal.connect`` for the arguments.
         """
+        _check_self(self, "connect")
         self._connect(receiver, sender, weak, dispatch_uid)
 
     cpdef bint _connect(self, receiver, sender, weak, dispatch_uid) except -1:
         """``connect``; return whether it added a connection (not a duplicate)."""
+        _check_self(self, "_connect")
         entry = make_entry(receiver, sender, weak, dispatch_uid, self._flag_sweep)
         # acquire/release cost less than a with-statement's special-method calls.
         lock = self.lock
@@ -343,6 +369,7 @@ cdef class Signal:
 
     def disconnect(self, receiver=None, sender=None, dispatch_uid=None):
         """Disconnect ``receiver`` (or ``dispatch_uid``) from ``sender``; return whether one was."""
+        _check_self(self, "disconnect")
         key = lookup_key(receiver, sender, dispatch_uid)
         lock = self.lock
         lock.acquire()
@@ -363,31 +390,38 @@ cdef class Signal:
 
         A receiver already connected to ``sender`` stays connected after it.
         """
+        _check_self(self, "connected_to")
         return _conveniences.connected_to(self, receiver, sender)
 
     def muted(self):
         """A context manager inside which every send returns ``[]`` and calls nothing."""
+        _check_self(self, "muted")
         return _conveniences.muted(self)
 
     def receivers_for(self, sender=None):
         """The live receivers a send from ``sender`` would call, in the order of its results."""
+        _check_self(self, "receivers_for")
         return _conveniences.receivers_for(self, sender)
 
     def has_listeners(self, sender=None):
         """Whether a send from ``sender`` would call any receiver."""
+        _check_self(self, "has_listeners")
         sync_receivers, async_receivers = self._live_receivers(sender)
         return bool(sync_receivers or async_receivers)
 
     async def asend(self, sender, **named):
         """Send from asynchronous code (see ``cydispatch._pydispatch.Signal.asend``)."""
+        _check_self(self, "asend")
         return await _bridge.asend(self, sender, named, robust=False)
 
     async def asend_robust(self, sender, **named):
         """``asend`` with ``send_robust``'s handling of errors."""
+        _check_self(self, "asend_robust")
         return await _bridge.asend(self, sender, named, robust=True)
 
     def _clear_dead_receivers(self):
         """Drop the connections whose receiver or sender died; the caller holds ``lock``."""
+        _check_self(self, "_clear_dead_receivers")
         self._sweep()
 
     cdef void _sweep(self):
@@ -399,6 +433,7 @@ cdef class Signal:
 
     def _live_receivers(self, sender):
         """Return ``(sync_receivers, async_receivers)``: the live receivers for ``sender``."""
+        _check_self(self, "_live_receivers")
         cdef Plan plan = self._plan_for(sender)
         cdef Py_ssize_t i
         sync_receivers = []
@@ -420,7 +455,8 @@ cdef class Signal:
         if plan is not None and plan.version == self._version and cache and plan.serves(<PyObject *>sender):
             return plan
         cached = cache.get(PyLong_FromVoidPtr(<PyObject *>sender))
-        if cached is not None and (<Plan>cached).serves(<PyObject *>sender):
+        # The cache is a public dict: anything a user put there is no plan.
+        if type(cached) is Plan and (<Plan>cached).serves(<PyObject *>sender):
             plan = <Plan>cached
         else:
             plan = self._make_plan(sender)
@@ -464,7 +500,7 @@ cdef void _remove_entry(object entries, object entry) except *:
 cdef void _prune(dict cache):
     """Make room in a full cache: drop the plans of dead senders, or all of them."""
     for sender_id, plan in list(cache.items()):
-        if (<Plan>plan).sender_ref is None or (<Plan>plan).sender_ref() is None:
+        if type(plan) is not Plan or (<Plan>plan).sender_ref is None or (<Plan>plan).sender_ref() is None:
             del cache[sender_id]
     if len(cache) > CACHE_LIMIT // 2:
         cache.clear()

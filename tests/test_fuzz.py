@@ -1,0 +1,123 @@
+"""The compiled backend never crashes the interpreter, whatever it is given.
+
+``fuzz_cdispatch.py`` calls every public method of
+``cydispatch._cdispatch.Signal`` with random garbage (see its docstring) in a
+subprocess, so that a crash is a failed test rather than a dead test run.
+The default run fuzzes for ``SHORT_SECONDS`` with a fixed seed;
+``python -m pytest -m slow`` fuzzes for ``LONG_SECONDS`` with each of
+``LONG_SEEDS``.
+
+The first version of the fuzz found two crashes, fixed in ``_cdispatch.pyx``
+and checked here in-process too: Cython's methods do not check the type of
+an unbound call's ``self`` (``Signal.connect(object(), f)`` read an
+``object`` as a signal), and a signal made by ``Signal.__new__`` without
+``__init__`` (or a non-plan put into ``sender_receivers_cache``) was used
+without a check.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from cydispatch import _cdispatch
+
+pytestmark = pytest.mark.c_extension
+
+SCRIPT = os.path.join(os.path.dirname(__file__), "fuzz_cdispatch.py")
+SHORT_SECONDS = 3
+LONG_SECONDS = 60
+LONG_SEEDS = [1, 2, 3, 4]
+
+
+def fuzz(seconds, seed):
+    completed = subprocess.run(
+        [sys.executable, "-W", "ignore", SCRIPT, str(seconds), str(seed)],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-5000:]
+    match = re.search(r"^ok calls=(\d+) errors=(\d+)$", completed.stderr, re.MULTILINE)
+    assert match, completed.stderr[-5000:]
+    calls, errors = int(match[1]), int(match[2])
+    # It did call the API, and most calls were garbage that raised.
+    assert calls > 1000 * seconds
+    assert 0 < errors < calls
+
+
+def test_fuzz_short():
+    fuzz(SHORT_SECONDS, seed=0)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", LONG_SEEDS)
+def test_fuzz_long(seed):
+    fuzz(LONG_SECONDS, seed)
+
+
+METHODS = [
+    ("connect", (lambda **kwargs: None,)),
+    ("_connect", (None, None, True, None)),
+    ("disconnect", ()),
+    ("connected_to", (lambda **kwargs: None,)),
+    ("muted", ()),
+    ("receivers_for", ()),
+    ("has_listeners", ()),
+    ("_clear_dead_receivers", ()),
+    ("_live_receivers", (None,)),
+    ("send", (None,)),
+    ("send_robust", (None,)),
+]
+
+
+@pytest.mark.parametrize("wrong_self", [object(), "text", None, 42], ids=["object", "str", "None", "int"])
+@pytest.mark.parametrize(("name", "args"), METHODS, ids=[name for name, _ in METHODS])
+def test_unbound_method_with_a_wrong_self_is_a_type_error(name, args, wrong_self):
+    method = getattr(_cdispatch.Signal, name)
+    # send and send_robust are CPython's method descriptors, which name the module too.
+    expected = (
+        f"^descriptor '{name}' for '(cydispatch\\._cdispatch\\.)?Signal' objects "
+        f"doesn't apply to a '{type(wrong_self).__name__}' object$"
+    )
+    with pytest.raises(TypeError, match=expected):
+        method(wrong_self, *args)
+
+
+@pytest.mark.parametrize("name", ["asend", "asend_robust"])
+def test_unbound_async_method_with_a_wrong_self_is_a_type_error(name):
+    coroutine = getattr(_cdispatch.Signal, name)(object(), None)
+    with pytest.raises(TypeError, match=f"descriptor '{name}' for 'Signal' objects"):
+        coroutine.send(None)
+
+
+def test_a_signal_without_init_raises_instead_of_crashing():
+    signal = _cdispatch.Signal.__new__(_cdispatch.Signal)
+    assert signal.send(None) == []
+    assert signal.send_robust(None) == []
+    assert signal.sender_receivers_cache == {}
+    assert list(signal.receivers) == []
+    with pytest.raises(AttributeError):
+        signal.connect(lambda **kwargs: None)  # no lock: __init__ makes it
+    with pytest.raises(AttributeError):
+        signal.has_listeners()
+
+
+def test_garbage_in_the_cache_is_not_taken_for_a_plan():
+    signal = _cdispatch.Signal()
+
+    def receiver(**kwargs):
+        return "called"
+
+    signal.connect(receiver)
+    sender = object()
+    signal.sender_receivers_cache[id(sender)] = "not a plan"
+    signal.sender_receivers_cache[id(None)] = ("not", "a", "plan")
+    assert signal.send(sender) == [(receiver, "called")]
+    assert signal.send(None) == [(receiver, "called")]
+    assert signal.has_listeners(sender) is True
