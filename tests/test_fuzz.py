@@ -24,9 +24,16 @@ import sys
 
 import pytest
 
-from cydispatch import _cdispatch
-
 pytestmark = pytest.mark.c_extension
+
+
+@pytest.fixture
+def _cdispatch():
+    """The compiled backend, imported here so that a pure install can collect this module
+    (``--no-c-extensions`` deselects it); a missing compiled backend errors."""
+    import cydispatch._cdispatch
+
+    return cydispatch._cdispatch
 
 SCRIPT = os.path.join(os.path.dirname(__file__), "fuzz_cdispatch.py")
 SHORT_SECONDS = 3
@@ -78,7 +85,7 @@ METHODS = [
 
 @pytest.mark.parametrize("wrong_self", [object(), "text", None, 42], ids=["object", "str", "None", "int"])
 @pytest.mark.parametrize(("name", "args"), METHODS, ids=[name for name, _ in METHODS])
-def test_unbound_method_with_a_wrong_self_is_a_type_error(name, args, wrong_self):
+def test_unbound_method_with_a_wrong_self_is_a_type_error(_cdispatch, name, args, wrong_self):
     method = getattr(_cdispatch.Signal, name)
     # send and send_robust are CPython's method descriptors, which name the module too.
     expected = (
@@ -90,13 +97,13 @@ def test_unbound_method_with_a_wrong_self_is_a_type_error(name, args, wrong_self
 
 
 @pytest.mark.parametrize("name", ["asend", "asend_robust"])
-def test_unbound_async_method_with_a_wrong_self_is_a_type_error(name):
+def test_unbound_async_method_with_a_wrong_self_is_a_type_error(_cdispatch, name):
     coroutine = getattr(_cdispatch.Signal, name)(object(), None)
     with pytest.raises(TypeError, match=f"descriptor '{name}' for 'Signal' objects"):
         coroutine.send(None)
 
 
-def test_a_signal_without_init_raises_instead_of_crashing():
+def test_a_signal_without_init_raises_instead_of_crashing(_cdispatch):
     signal = _cdispatch.Signal.__new__(_cdispatch.Signal)
     assert signal.send(None) == []
     assert signal.send_robust(None) == []
@@ -108,7 +115,7 @@ def test_a_signal_without_init_raises_instead_of_crashing():
         signal.has_listeners()
 
 
-def test_garbage_in_the_cache_is_not_taken_for_a_plan():
+def test_garbage_in_the_cache_is_not_taken_for_a_plan(_cdispatch):
     signal = _cdispatch.Signal()
 
     def receiver(**kwargs):

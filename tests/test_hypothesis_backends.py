@@ -41,7 +41,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from cydispatch import _cdispatch, _pydispatch
+from cydispatch import _pydispatch
 
 pytestmark = pytest.mark.c_extension
 
@@ -191,6 +191,9 @@ def live_entries(signal):
 class BackendDifferential(RuleBasedStateMachine):
     def __init__(self):
         super().__init__()
+        # Imported here, so that a pure install can collect this module.
+        from cydispatch import _cdispatch
+
         self.worlds = [World(_pydispatch.Signal), World(_cdispatch.Signal)]
         self.logging_disabled = logging.root.manager.disable
         logging.disable(logging.CRITICAL)  # send_robust logs every failure
