@@ -18,41 +18,11 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import threading
 import time
 import weakref
 
 import pytest
-
-JOIN_TIMEOUT = 60
-
-
-def run_bounded(func):
-    """Run ``func`` in a daemon thread; fail instead of hanging if it deadlocks."""
-    errors = []
-
-    def target():
-        try:
-            func()
-        except BaseException as err:  # noqa: BLE001 - re-raised below
-            errors.append(err)
-
-    thread = threading.Thread(target=target, daemon=True)
-    thread.start()
-    thread.join(JOIN_TIMEOUT)
-    assert not thread.is_alive(), "deadlock: a weak-reference callback waited for the lock"
-    if errors:
-        raise errors[0]
-
-
-class Cyclic:
-    """Freed only by the cycle collector."""
-
-    def __init__(self):
-        self.cycle = self
-
-    def method(self, **kwargs):
-        raise AssertionError("a dead receiver was called")
+from support import Cyclic, run_bounded
 
 
 class CollectingUid:

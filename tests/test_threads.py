@@ -10,10 +10,10 @@ import threading
 import weakref
 
 import pytest
+from support import JOIN_TIMEOUT, Cyclic, run_bounded
 
 THREADS = 8
 ROUNDS = 150
-JOIN_TIMEOUT = 60
 
 
 class Recorder:
@@ -183,32 +183,6 @@ def test_concurrent_sends_of_one_sender(Signal, fast_switching):
 
 
 # -- garbage collection while the lock is held --------------------------------------
-
-
-def run_bounded(func):
-    """Run ``func`` in a daemon thread; fail instead of hanging if it deadlocks."""
-    errors = []
-
-    def target():
-        try:
-            func()
-        except BaseException as err:  # noqa: BLE001
-            errors.append(err)
-
-    thread = threading.Thread(target=target, daemon=True)
-    thread.start()
-    thread.join(JOIN_TIMEOUT)
-    assert not thread.is_alive(), "deadlock: a weak-reference callback waited for the lock"
-    if errors:
-        raise errors[0]
-
-
-class Cyclic:
-    def __init__(self):
-        self.cycle = self
-
-    def method(self, **kwargs):
-        raise AssertionError("a dead receiver was called")
 
 
 def test_receiver_collected_while_the_lock_is_held(signal):

@@ -18,10 +18,9 @@ Connections, caches, their invalidation and the locking are the reference's.
 """
 
 cimport cython
-from cpython.list cimport PyList_Append, PyList_New, PyList_SET_ITEM
+from cpython.list cimport PyList_Append
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.object cimport PyObject
-from cpython.ref cimport Py_INCREF
 from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE
 
 import threading
@@ -200,6 +199,22 @@ cdef class Plan:
             return receiver
         func = cyd_deref(target.func_ref)
         return None if func is None else PyMethod_New(func, receiver)
+
+    cdef list live_sync(self):
+        """The live synchronous receivers, in connection order."""
+        cdef list receivers = []
+        cdef Py_ssize_t i
+        for i in range(self.n_sync):
+            receiver = self.live_receiver(i)
+            if receiver is not None:
+                receivers.append(receiver)
+        return receivers
+
+    cdef list live_async(self):
+        """The live asynchronous receivers (``None`` when the plan has none)."""
+        if not self.async_refs:
+            return None
+        return [r for r in [ref() for ref in self.async_refs] if r is not None]
 
 
 cdef Plan _new_plan(object sender, object entries, size_t version):
@@ -435,13 +450,7 @@ cdef class Signal:
         """Return ``(sync_receivers, async_receivers)``: the live receivers for ``sender``."""
         _check_self(self, "_live_receivers")
         cdef Plan plan = self._plan_for(sender)
-        cdef Py_ssize_t i
-        sync_receivers = []
-        for i in range(plan.n_sync):
-            receiver = plan.live_receiver(i)
-            if receiver is not None:
-                sync_receivers.append(receiver)
-        return sync_receivers, [r for r in [ref() for ref in plan.async_refs] if r is not None]
+        return plan.live_sync(), plan.live_async() or []
 
     cdef Plan _plan_for(self, object sender):
         cdef Plan plan
@@ -523,11 +532,11 @@ cdef object _send(PyObject *self_ptr, PyObject **args, Py_ssize_t nargs, PyObjec
     # A flagged signal's receivers may have changed: the plan lookup sweeps first.
     if self._muted or (self._n_receivers == 0 and not self._dead_receivers):
         return []
-    cdef Plan plan = self._plan_for(sender)
     if layout.names_signal:
         return _send_generic(self, sender, _named(args, nargs, kwnames, layout), robust)
+    cdef Plan plan = self._plan_for(sender)
     # Resolved, as the synchronous receivers are, before any receiver is called.
-    cdef list async_receivers = _live_async(plan)
+    cdef list async_receivers = plan.live_async()
 
     cdef PyObject *stack_buffer[STACK_SIZE]
     cdef PyObject **stack = stack_buffer
@@ -567,18 +576,10 @@ cdef list _call_targets(Plan plan, PyObject **stack, PyObject *names_out, int ro
     is still called. ``responses`` holds the receivers until their pairs
     replace them.
     """
-    cdef list responses = PyList_New(plan.n_sync)
-    cdef Py_ssize_t i, n = 0
+    cdef list responses = plan.live_sync()
+    cdef Py_ssize_t i
     cdef size_t no_positional = 0 | PY_VECTORCALL_ARGUMENTS_OFFSET
-    for i in range(plan.n_sync):
-        receiver = plan.live_receiver(i)
-        if receiver is not None:
-            Py_INCREF(receiver)
-            PyList_SET_ITEM(responses, n, receiver)
-            n += 1
-    if n < plan.n_sync:
-        del responses[n:]
-    for i in range(n):
+    for i in range(len(responses)):
         receiver = responses[i]
         if robust:
             try:
@@ -639,13 +640,6 @@ cdef dict _named(PyObject **args, Py_ssize_t nargs, PyObject *kwnames, KeywordLa
             if i != layout.sender_at:
                 named[<object>PyTuple_GET_ITEM(<object>kwnames, i)] = <object>args[nargs + i]
     return named
-
-
-cdef list _live_async(Plan plan):
-    """The plan's live asynchronous receivers (``None`` when it has none)."""
-    if not plan.async_refs:
-        return None
-    return [r for r in [ref() for ref in plan.async_refs] if r is not None]
 
 
 cdef list _send_async(Signal self, list receivers, object sender, dict named, int robust):

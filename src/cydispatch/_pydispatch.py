@@ -80,9 +80,13 @@ class Signal:
     @receivers.setter
     def receivers(self, entries: list[Entry]) -> None:
         with self.lock:
-            self._receivers = ReceiverList(entries, self._flag_sweep)
-            self._index = index_entries(self._receivers)
-            self.sender_receivers_cache.clear()
+            self._set_receivers(entries)
+
+    def _set_receivers(self, entries: Iterable[Entry]) -> None:
+        # The caller holds self.lock.
+        self._receivers = ReceiverList(entries, self._flag_sweep)
+        self._index = index_entries(self._receivers)
+        self.sender_receivers_cache.clear()
 
     def connect(
         self,
@@ -182,12 +186,15 @@ class Signal:
         # before the first is called: one that an earlier receiver drops
         # during the send is still called.
         plan = self._plan_for(sender)
-        responses = [(r, None) for ref in plan.sync_refs if (r := ref()) is not None]
+        sync_receivers = _live(plan.sync_refs)
         async_receivers = _live(plan.async_refs) if plan.async_refs else None
-        for index, (receiver, _) in enumerate(responses):
-            responses[index] = (receiver, receiver(signal=self, sender=sender, **named))
+        # A loop, not a comprehension: receivers run one frame below send, as
+        # in Django, whose warnings count on it (see cydispatch.django).
+        responses = []
+        for receiver in sync_receivers:
+            responses.append((receiver, receiver(signal=self, sender=sender, **named)))
         if async_receivers:
-            responses += self._send_async(async_receivers, sender, named, robust=False)
+            responses += _bridge.send_to_async_receivers(self, sender, named, async_receivers, False)
         return responses
 
     def send_robust(self, sender: Any, **named: Any) -> Responses:
@@ -202,7 +209,7 @@ class Signal:
         sync_receivers, async_receivers = self._live_receivers(sender)  # as in send
         responses = call_receivers_robust(self, sender, named, sync_receivers)
         if async_receivers:
-            responses += self._send_async(async_receivers, sender, named, robust=True)
+            responses += _bridge.send_to_async_receivers(self, sender, named, async_receivers, True)
         return responses
 
     async def asend(self, sender: Any, **named: Any) -> Responses:
@@ -223,21 +230,12 @@ class Signal:
         # death during the sweep flags the signal again rather than being lost.
         if self._dead_receivers:
             self._dead_receivers = False
-            self._receivers = ReceiverList(
-                [entry for entry in self._receivers if not is_dead(entry)], self._flag_sweep
-            )
-            self._index = index_entries(self._receivers)
-            self.sender_receivers_cache.clear()
+            self._set_receivers([entry for entry in self._receivers if not is_dead(entry)])
 
     def _live_receivers(self, sender: Any) -> tuple[list[Receiver], list[Receiver]]:
         """Return ``(sync_receivers, async_receivers)``: the live receivers for ``sender``."""
         plan = self._plan_for(sender)
         return _live(plan.sync_refs), _live(plan.async_refs)
-
-    def _send_async(
-        self, receivers: list[Receiver], sender: Any, named: dict[str, Any], robust: bool
-    ) -> Responses:
-        return _bridge.send_to_async_receivers(self, sender, named, receivers, robust)
 
     def _plan_for(self, sender: Any) -> Plan:
         if self._dead_receivers:
