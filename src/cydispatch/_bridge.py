@@ -28,7 +28,7 @@ _MISSING: Any = object()
 class _SignalLike(Protocol):
     _muted: int
 
-    def _live_receivers(self, sender: Any) -> tuple[list[Receiver], list[Receiver]]: ...
+    def _receivers_to_call(self, sender: Any) -> tuple[Sequence[Receiver], Sequence[Receiver]]: ...
 
 
 async def _with_context(awaitable: Awaitable[Any]) -> tuple[Any, contextvars.Context]:
@@ -80,7 +80,7 @@ async def asend(signal: _SignalLike, sender: object, named: Mapping[str, Any], r
     """The body of ``Signal.asend`` (``robust=False``) and ``Signal.asend_robust``."""
     if signal._muted:
         return []
-    sync_receivers, async_receivers = signal._live_receivers(sender)
+    sync_receivers, async_receivers = signal._receivers_to_call(sender)
     if not sync_receivers and not async_receivers:
         return []
     # As in Django, the asynchronous receivers' tasks are created, and so

@@ -1,7 +1,7 @@
 """Types of the compiled backend: the same public API as ``cydispatch._pydispatch``."""
 
 import threading
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, final
 
@@ -34,8 +34,8 @@ class ReceiverCalls:
     def __call__(self) -> Responses: ...
 
 @disjoint_base
-class Signal:
-    """A signal that receivers connect to and that senders send."""
+class SignalCore:
+    """The compiled state and methods of ``Signal``, which is its Python subclass."""
 
     lock: threading.Lock
     use_caching: Any
@@ -43,9 +43,13 @@ class Signal:
     _dead_receivers: bool
     _muted: int
     _send_frame: Callable[[ReceiverCalls], Responses] | None
+    @property
+    def _state_lock(self) -> threading.RLock: ...
     def __init__(self, use_caching: bool = False, providing_args: Iterable[str] | None = None) -> None: ...
     @property
     def sender_receivers_cache(self) -> dict[int, Plan]: ...
+    @sender_receivers_cache.setter
+    def sender_receivers_cache(self, cache: dict[int, Plan]) -> None: ...
     @property
     def receivers(self) -> ReceiverList: ...
     @receivers.setter
@@ -73,4 +77,8 @@ class Signal:
     async def asend(self, sender: Any, **named: Any) -> Responses: ...
     async def asend_robust(self, sender: Any, **named: Any) -> Responses: ...
     def _clear_dead_receivers(self) -> None: ...
-    def _live_receivers(self, sender: Any) -> tuple[list[Receiver], list[Receiver]]: ...
+    def _live_receivers(self, sender: Any) -> Any: ...
+    def _receivers_to_call(self, sender: Any) -> tuple[Sequence[Receiver], Sequence[Receiver]]: ...
+
+class Signal(SignalCore):
+    """A signal that receivers connect to and that senders send."""

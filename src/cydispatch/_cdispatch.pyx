@@ -30,10 +30,11 @@ import weakref
 from . import _bridge, _conveniences
 from ._calls import call_receivers, call_receivers_robust, log_robust_failure
 from ._entries import ReceiverList
+from ._flavour import live_receivers_result, split_live_receivers
 from ._refs import sweep_flagger
 from ._validation import normalize_signal_args
 
-from cydispatch._entries cimport index_entries, is_dead, make_entry
+from cydispatch._entries cimport checked_entries, index_entries, is_dead, make_entry
 from cydispatch._keys cimport lookup_key
 from cydispatch._refs cimport identity_ref, strong_ref
 
@@ -50,6 +51,21 @@ cdef extern from *:
         PyObject *obj = PyWeakref_GET_OBJECT(ref);
         Py_INCREF(obj);
         return obj;
+    #endif
+    }
+
+    /* The type's version tag, or 0 when it has none (then its attributes may
+       have changed since any tag was read). A tag is never reused for a
+       changed type: an equal, non-zero tag means unchanged attributes. */
+    static unsigned int cyd_type_tag(PyTypeObject *tp) {
+    #if PY_VERSION_HEX < 0x030B0000
+        /* 3.10 keeps the stale tag of a changed type and clears this flag. */
+        if (!PyType_HasFeature(tp, Py_TPFLAGS_VALID_VERSION_TAG)) return 0;
+    #endif
+    #ifdef Py_GIL_DISABLED
+        return _Py_atomic_load_uint32_relaxed(&tp->tp_version_tag);
+    #else
+        return tp->tp_version_tag;
     #endif
     }
 
@@ -82,6 +98,7 @@ cdef extern from *:
         "to the ``django.dispatch`` logger."};
     """
     object cyd_deref(PyObject *ref)
+    unsigned int cyd_type_tag(PyTypeObject *tp)
     ctypedef object (*send_impl_t)(PyObject *, PyObject **, Py_ssize_t, PyObject *, int)
     send_impl_t cyd_send_impl
     ctypedef struct PyMethodDef:
@@ -103,6 +120,8 @@ cdef extern from "Python.h":
     int PyDict_SetItemString(PyObject *d, const char *key, object value) except -1
     void PyType_Modified(PyTypeObject *type)
     bint PyObject_TypeCheck(object obj, PyTypeObject *type)
+    PyTypeObject *Py_TYPE(object obj)
+    int PyObject_GenericSetAttr(object obj, object name, PyObject *value) except -1
 
 #: How many senders' plans a signal keeps before it prunes the cache.
 CACHE_LIMIT = 512
@@ -268,35 +287,43 @@ cdef int _check_self(object obj, str name) except -1:
     type of ``self`` when called unbound: ``Signal.connect(object(), f)``
     would otherwise read an ``object`` as a Signal's fields and crash.
     """
-    if not PyObject_TypeCheck(obj, <PyTypeObject *>Signal):
+    if not PyObject_TypeCheck(obj, <PyTypeObject *>SignalCore):
         raise TypeError(
-            f"descriptor '{name}' for 'Signal' objects doesn't apply to a '{type(obj).__name__}' object"
+            f"descriptor '{name}' for 'cydispatch._cdispatch.SignalCore' objects "
+            f"doesn't apply to a '{type(obj).__name__}' object"
         )
     return 0
 
 
-cdef class Signal:
-    """A signal that receivers connect to and that senders send.
+cdef str _LIVE_RECEIVERS = "_live_receivers"
+cdef object _OWN_LIVE_RECEIVERS  # SignalCore's own _live_receivers, set below the class
 
-    ``use_caching`` is accepted for compatibility with Django: cydispatch
-    always keeps per-sender caches, which (unlike Django's) work with any
-    sender. ``providing_args``, from Django up to 3.2, is kept as
-    ``self.providing_args`` for documentation only.
+
+cdef class SignalCore:
+    """The compiled state and methods of ``Signal``, which is its Python subclass.
+
+    ``Signal`` is a plain Python class on top, so that code can replace its
+    methods, on the class or on an instance, as it can Django's.
     """
 
     cdef public object lock
     cdef public object use_caching
     cdef public object providing_args
-    cdef readonly dict sender_receivers_cache
     cdef public bint _dead_receivers
-    cdef public Py_ssize_t _muted      # open muted() blocks; changed under lock
+    cdef public Py_ssize_t _muted      # open muted() blocks; changed under _state_lock
+    cdef readonly object _state_lock   # see _pydispatch.Signal.__init__
     cdef object _receivers        # a ReceiverList
+    cdef dict _cache              # sender_receivers_cache
     cdef dict _index
     cdef Py_ssize_t _n_receivers
     cdef object _flag_sweep
     cdef KeywordLayout _layout
     cdef Plan _last_plan
     cdef size_t _version
+    # Whether ``_live_receivers`` is SignalCore's own (bit 0), as of the type's
+    # version tag in the other bits; 0: look again. One field, read at once.
+    cdef unsigned long long _live_check
+    cdef size_t _live_epoch            # bumped by each instance change of _live_receivers
     # None, or a callable that send and send_robust call with their receiver
     # calls (a ReceiverCalls) and that returns ``calls()``: see ReceiverCalls.
     cdef public object _send_frame
@@ -305,18 +332,19 @@ cdef class Signal:
     def __cinit__(self, *args, **kwargs):
         # The fields the C code uses without a check, valid even before (or
         # without) __init__: ``Signal.__new__(Signal).send(None)`` must raise,
-        # not crash. __init__ sets them all again.
+        # not crash. __init__ sets them again.
         self._index = {}
-        self.sender_receivers_cache = {}
+        self._cache = {}
         self._receivers = []
         self._layout = _new_layout(None)
+        self._state_lock = threading.RLock()
 
     def __init__(self, use_caching=False, providing_args=None):
         self.use_caching, self.providing_args = normalize_signal_args(use_caching, providing_args)
         self.lock = threading.Lock()
         self._index = {}
         self._n_receivers = 0
-        self.sender_receivers_cache = {}
+        self._cache = {}
         self._dead_receivers = False
         # Called when a receiver or sender dies, or receivers change in place.
         self._flag_sweep = sweep_flagger(self)
@@ -326,35 +354,94 @@ cdef class Signal:
     def __repr__(self):
         return f"<{type(self).__qualname__} at {id(self):#x}>"
 
+    def __setattr__(self, name, value):
+        PyObject_GenericSetAttr(self, name, <PyObject *>value)
+        if name == _LIVE_RECEIVERS:
+            self._forget_live_check()
+
+    def __delattr__(self, name):
+        PyObject_GenericSetAttr(self, name, NULL)
+        if name == _LIVE_RECEIVERS:
+            self._forget_live_check()
+
     @property
     def receivers(self):
-        """The connections, in connection order. Assign a list to replace them all."""
+        """The connections, in connection order.
+
+        Change it in place, or assign a list to replace them all, as in Django;
+        both work while holding ``lock``.
+        """
+        return self._current()
+
+    @receivers.setter
+    def receivers(self, entries):
+        # No self.lock: code written for Django assigns while holding it. The
+        # entries are checked now; the next connect, disconnect or send
+        # rebuilds the index and caches from them, under the lock.
+        new = self._adopt(entries)
+        index = index_entries(new)
+        with self._state_lock:
+            with cython.critical_section(self):
+                self._receivers = new
+                self._index = index
+                self._last_plan = None
+                cache = self._cache
+            self._dead_receivers = True
+        # The index and plans are replaced early, so that nothing holds the old
+        # entries; what a concurrent connect or send did meanwhile is redone
+        # by that rebuild.
+        cache.clear()
+
+    cdef object _adopt(self, object entries):
+        # A list this signal made, assigned back (``receivers += ...``), stays
+        # the same object, as in Django; anything else is copied.
+        if type(entries) is ReceiverList and entries.changed is self._flag_sweep:
+            checked_entries(entries)
+            return entries
+        return ReceiverList(checked_entries(entries), self._flag_sweep)
+
+    cdef object _current(self):
         # Object fields that another thread may replace are read and written in
         # critical sections: on free-threaded CPython no GIL orders them.
         with cython.critical_section(self):
             return self._receivers
 
-    @receivers.setter
-    def receivers(self, entries):
-        with self.lock:
-            self._set_receivers(entries)
-
-    cdef void _set_receivers(self, object entries):
-        # The caller holds self.lock.
-        receivers = ReceiverList(entries, self._flag_sweep)
+    cdef dict _current_index(self):
         with cython.critical_section(self):
-            self._receivers = receivers
-        self._n_receivers = len(receivers)
-        self._index = index_entries(receivers)
+            return self._index
+
+    @property
+    def sender_receivers_cache(self):
+        """The plans by sender id. Clear it, or assign a dict, at any time (also holding ``lock``)."""
+        with cython.critical_section(self):
+            return self._cache
+
+    @sender_receivers_cache.setter
+    def sender_receivers_cache(self, cache):
+        if not isinstance(cache, dict):
+            raise TypeError(f"sender_receivers_cache must be a dict, not {type(cache).__name__!r}.")
+        with cython.critical_section(self):
+            self._cache = cache
+
+    cdef int _rebuild(self, object entries) except -1:
+        # The caller holds self.lock: the index and caches follow ``entries``.
+        index = index_entries(entries)
+        self._n_receivers = len(entries)
+        with cython.critical_section(self):
+            self._index = index
         self._invalidate()
+        return 0
 
     cdef void _invalidate(self):
-        # The caller holds self.lock. The version retires _last_plan too; it
-        # is dropped as well, so that it keeps no disconnected receiver alive.
-        self.sender_receivers_cache.clear()
-        self._version += 1
+        # The caller holds self.lock. The version retires every plan made
+        # before; the memo is dropped too, so that it keeps no disconnected
+        # receiver alive.
+        cdef dict cache
         with cython.critical_section(self):
+            cache = self._cache
             self._last_plan = None
+        self._version += 1
+        cache.clear()
 
     def connect(self, receiver, sender=None, weak=True, dispatch_uid=None):
         """Connect ``receiver`` to this signal, for ``sender`` or for every sender.
@@ -362,20 +449,22 @@ cdef class Signal:
         See ``cydispatch._pydispatch.Signal.connect`` for the arguments.
         """
         _check_self(self, "connect")
-        self._connect(receiver, sender, weak, dispatch_uid)
+        self._connect_entry(make_entry(receiver, sender, weak, dispatch_uid, self._flag_sweep))
 
-    cpdef bint _connect(self, receiver, sender, weak, dispatch_uid) except -1:
+    def _connect(self, receiver, sender, weak, dispatch_uid):
         """``connect``; return whether it added a connection (not a duplicate)."""
         _check_self(self, "_connect")
-        entry = make_entry(receiver, sender, weak, dispatch_uid, self._flag_sweep)
+        return self._connect_entry(make_entry(receiver, sender, weak, dispatch_uid, self._flag_sweep))
+
+    cdef bint _connect_entry(self, tuple entry) except -1:
         # acquire/release cost less than a with-statement's special-method calls.
         lock = self.lock
         lock.acquire()
         try:
             self._sweep()
-            if self._index.setdefault(entry[0], entry) is not entry:
+            if self._current_index().setdefault(entry[0], entry) is not entry:
                 return False
-            PyList_Append(self._receivers, entry)  # not ReceiverList.append: no report
+            PyList_Append(self._current(), entry)  # not ReceiverList.append: no report
             self._n_receivers += 1
             self._invalidate()
         finally:
@@ -390,10 +479,10 @@ cdef class Signal:
         lock.acquire()
         try:
             self._sweep()
-            entry = self._index.pop(key, None)
+            entry = self._current_index().pop(key, None)
             if entry is None:
                 return False
-            _remove_entry(self._receivers, entry)
+            _remove_entry(self._current(), entry)
             self._n_receivers -= 1
             self._invalidate()
         finally:
@@ -421,7 +510,7 @@ cdef class Signal:
     def has_listeners(self, sender=None):
         """Whether a send from ``sender`` would call any receiver."""
         _check_self(self, "has_listeners")
-        sync_receivers, async_receivers = self._live_receivers(sender)
+        sync_receivers, async_receivers = self._to_call(sender)
         return bool(sync_receivers or async_receivers)
 
     async def asend(self, sender, **named):
@@ -439,33 +528,96 @@ cdef class Signal:
         _check_self(self, "_clear_dead_receivers")
         self._sweep()
 
-    cdef void _sweep(self):
+    cdef int _sweep(self) except -1:
         # The caller holds self.lock. The flag is reset before the sweep, so a
         # death during the sweep flags the signal again rather than being lost.
-        if self._dead_receivers:
-            self._dead_receivers = False
-            self._set_receivers([entry for entry in self._receivers if not is_dead(entry)])
+        cdef bint replaced = False
+        if not self._dead_receivers:
+            return 0
+        self._dead_receivers = False
+        current = self._current()
+        live = ReceiverList([entry for entry in current if not is_dead(entry)], self._flag_sweep)
+        with self._state_lock:
+            with cython.critical_section(self):
+                # An assignment without the lock may have come meanwhile: it
+                # flagged the signal again, and it wins.
+                if self._receivers is current:
+                    self._receivers = live
+                    replaced = True
+        if replaced:
+            self._rebuild(live)
+        return 0
 
     def _live_receivers(self, sender):
-        """Return ``(sync_receivers, async_receivers)``: the live receivers for ``sender``."""
+        """The live receivers for ``sender``, as the installed Django returns them.
+
+        ``(sync_receivers, async_receivers)`` (Django 5.0 and later), or one
+        list (Django 4.2). Every send calls it when it has been replaced.
+        """
         _check_self(self, "_live_receivers")
         cdef Plan plan = self._plan_for(sender)
-        return plan.live_sync(), plan.live_async() or []
+        return live_receivers_result(plan.live_sync(), plan.live_async() or [])
+
+    def _receivers_to_call(self, sender):
+        """``(sync, async)``: the receivers a send from ``sender`` calls."""
+        _check_self(self, "_receivers_to_call")
+        return self._to_call(sender)
+
+    cdef tuple _to_call(self, object sender):
+        # Django's sends go through self._live_receivers, and APM agents
+        # replace it to wrap each receiver: a replacement is honoured.
+        cdef Plan plan
+        if self._uses_own_live_receivers():
+            plan = self._plan_for(sender)
+            return plan.live_sync(), plan.live_async() or []
+        return tuple(split_live_receivers(self._live_receivers(sender)))
+
+    cdef bint _uses_own_live_receivers(self) except -1:
+        """Whether ``self._live_receivers`` is SignalCore's own (not replaced, nor overridden).
+
+        Answered from ``_live_check`` while the type's version tag is unchanged
+        (assigning a class attribute changes it; an instance's ``__setattr__``
+        clears the check), so an unpatched send pays two loads and a compare.
+        """
+        cdef unsigned int tag = cyd_type_tag(Py_TYPE(self))
+        cdef unsigned long long check = self._live_check
+        if tag != 0 and (check >> 1) == tag:
+            return check & 1
+        # The tag is read before the attribute, so a class change after it
+        # retires the answer; an instance change meanwhile bumps the epoch.
+        cdef size_t epoch = self._live_epoch
+        found = getattr(self, _LIVE_RECEIVERS)
+        own = type(found) is _MethodType and found.__func__ is _OWN_LIVE_RECEIVERS and found.__self__ is self
+        with cython.critical_section(self):
+            if epoch == self._live_epoch:
+                self._live_check = ((<unsigned long long>tag) << 1) | own
+        return own
+
+    cdef void _forget_live_check(self):
+        with cython.critical_section(self):
+            self._live_epoch += 1
+            self._live_check = 0
 
     cdef Plan _plan_for(self, object sender):
         cdef Plan plan
+        cdef dict cache
         if self._dead_receivers:
             with self.lock:
                 self._sweep()
         # The last plan used, then the cache (which a user may have emptied).
         with cython.critical_section(self):
             plan = self._last_plan
-        cache = self.sender_receivers_cache
+            cache = self._cache
         if plan is not None and plan.version == self._version and cache and plan.serves(<PyObject *>sender):
             return plan
         cached = cache.get(PyLong_FromVoidPtr(<PyObject *>sender))
-        # The cache is a public dict: anything a user put there is no plan.
-        if type(cached) is Plan and (<Plan>cached).serves(<PyObject *>sender):
+        # The cache is public: what code put there (or kept from before a
+        # change and assigned back) is used only if it is a current plan.
+        if (
+            type(cached) is Plan
+            and (<Plan>cached).version == self._version
+            and (<Plan>cached).serves(<PyObject *>sender)
+        ):
             plan = <Plan>cached
         else:
             plan = self._make_plan(sender)
@@ -474,10 +626,12 @@ cdef class Signal:
         return plan
 
     cdef Plan _make_plan(self, object sender):
+        cdef dict cache
         with self.lock:
             self._sweep()
-            plan = _new_plan(sender, self._receivers, self._version)
-            cache = self.sender_receivers_cache
+            plan = _new_plan(sender, self._current(), self._version)
+            with cython.critical_section(self):
+                cache = self._cache
             if len(cache) >= CACHE_LIMIT:
                 _prune(cache)
             cache[PyLong_FromVoidPtr(<PyObject *>sender)] = plan
@@ -517,7 +671,7 @@ cdef void _prune(dict cache):
 
 cdef object _send(PyObject *self_ptr, PyObject **args, Py_ssize_t nargs, PyObject *kwnames, int robust):
     """``Signal.send`` (``robust=0``) and ``Signal.send_robust`` (``robust=1``)."""
-    cdef Signal self = <Signal>self_ptr
+    cdef SignalCore self = <SignalCore>self_ptr
     cdef str name = "send_robust" if robust else "send"
     if nargs > 1:
         raise TypeError(f"Signal.{name}() takes 2 positional arguments but {nargs + 1} were given")
@@ -534,9 +688,20 @@ cdef object _send(PyObject *self_ptr, PyObject **args, Py_ssize_t nargs, PyObjec
         return []
     if layout.names_signal:
         return _send_generic(self, sender, _named(args, nargs, kwnames, layout), robust)
-    cdef Plan plan = self._plan_for(sender)
-    # Resolved, as the synchronous receivers are, before any receiver is called.
-    cdef list async_receivers = plan.live_async()
+    # As in Django, every live receiver is resolved, and so kept alive, before
+    # the first is called: one that an earlier receiver drops during the send
+    # is still called. ``receivers`` holds them until their pairs replace them.
+    cdef list receivers
+    cdef list async_receivers
+    cdef Plan plan
+    if self._uses_own_live_receivers():
+        plan = self._plan_for(sender)
+        receivers = plan.live_sync()
+        async_receivers = plan.live_async()
+    else:
+        sync_found, async_found = split_live_receivers(self._live_receivers(sender))
+        receivers = list(sync_found)
+        async_receivers = list(async_found)
 
     cdef PyObject *stack_buffer[STACK_SIZE]
     cdef PyObject **stack = stack_buffer
@@ -553,34 +718,29 @@ cdef object _send(PyObject *self_ptr, PyObject **args, Py_ssize_t nargs, PyObjec
             if i != layout.sender_at:
                 stack[j] = args[nargs + i]
                 j += 1
-        if self._send_frame is None or plan.n_sync == 0:
-            responses = _call_targets(plan, stack, <PyObject *>layout.names_out, robust)
+        if self._send_frame is None or not receivers:
+            _call_receivers(receivers, stack, <PyObject *>layout.names_out, robust)
         else:
-            responses = _call_in_frame(self._send_frame, plan, stack, <PyObject *>layout.names_out, robust)
+            _call_in_frame(self._send_frame, receivers, stack, <PyObject *>layout.names_out, robust)
     finally:
         if stack != stack_buffer:
             PyMem_Free(stack)
     if async_receivers:
-        responses += _send_async(self, async_receivers, sender, _named(args, nargs, kwnames, layout), robust)
-    return responses
+        receivers += _send_async(self, async_receivers, sender, _named(args, nargs, kwnames, layout), robust)
+    return receivers
 
 
-cdef list _call_targets(Plan plan, PyObject **stack, PyObject *names_out, int robust):
-    """Call the plan's synchronous receivers on ``stack[1:]`` with keywords ``names_out``.
+cdef list _call_receivers(list receivers, PyObject **stack, PyObject *names_out, int robust):
+    """Call each of ``receivers`` on ``stack[1:]`` with keywords ``names_out``; return the list.
 
+    Each receiver is replaced by its ``(receiver, response)`` pair, in place.
     ``stack[0]`` is free, so a callee (a bound method, say) may use it to
     prepend an argument without copying the array.
-
-    As in Django, every live receiver is resolved, and so kept alive, before
-    the first is called: one that an earlier receiver drops during the send
-    is still called. ``responses`` holds the receivers until their pairs
-    replace them.
     """
-    cdef list responses = plan.live_sync()
     cdef Py_ssize_t i
     cdef size_t no_positional = 0 | PY_VECTORCALL_ARGUMENTS_OFFSET
-    for i in range(len(responses)):
-        receiver = responses[i]
+    for i in range(len(receivers)):
+        receiver = receivers[i]
         if robust:
             try:
                 response = PyObject_Vectorcall(<PyObject *>receiver, stack + 1, no_positional, names_out)
@@ -589,8 +749,8 @@ cdef list _call_targets(Plan plan, PyObject **stack, PyObject *names_out, int ro
                 response = err
         else:
             response = PyObject_Vectorcall(<PyObject *>receiver, stack + 1, no_positional, names_out)
-        responses[i] = (receiver, response)
-    return responses
+        receivers[i] = (receiver, response)
+    return receivers
 
 
 @cython.final
@@ -606,7 +766,7 @@ cdef class ReceiverCalls:
     its ``send`` is that frame.
     """
 
-    cdef Plan plan
+    cdef list receivers
     cdef PyObject **stack          # the send's argument array: valid during the send only
     cdef PyObject *names_out       # borrowed from the send's KeywordLayout
     cdef readonly bint robust      # made by send_robust
@@ -616,12 +776,12 @@ cdef class ReceiverCalls:
         if stack == NULL:
             raise RuntimeError("a send's receiver calls can only be made once, during the send")
         self.stack = NULL
-        return _call_targets(self.plan, stack, self.names_out, self.robust)
+        return _call_receivers(self.receivers, stack, self.names_out, self.robust)
 
 
-cdef list _call_in_frame(object frame, Plan plan, PyObject **stack, PyObject *names_out, int robust):
+cdef list _call_in_frame(object frame, list receivers, PyObject **stack, PyObject *names_out, int robust):
     cdef ReceiverCalls calls = ReceiverCalls.__new__(ReceiverCalls)
-    calls.plan = plan
+    calls.receivers = receivers
     calls.stack = stack
     calls.names_out = names_out
     calls.robust = robust
@@ -642,16 +802,16 @@ cdef dict _named(PyObject **args, Py_ssize_t nargs, PyObject *kwnames, KeywordLa
     return named
 
 
-cdef list _send_async(Signal self, list receivers, object sender, dict named, int robust):
+cdef list _send_async(SignalCore self, object receivers, object sender, dict named, int robust):
     if not receivers:
         return []
     return _bridge.send_to_async_receivers(self, sender, named, receivers, robust)
 
 
-cdef list _send_generic(Signal self, object sender, dict named, int robust):
+cdef list _send_generic(SignalCore self, object sender, dict named, int robust):
     # Django passes "signal" twice when it is among the named arguments; the
     # receivers' own TypeError is reproduced by calling them the same way.
-    sync_receivers, async_receivers = self._live_receivers(sender)
+    sync_receivers, async_receivers = self._to_call(sender)
     call = call_receivers_robust if robust else call_receivers
     return call(self, sender, named, sync_receivers) + _send_async(self, async_receivers, sender, named, robust)
 
@@ -664,5 +824,16 @@ cdef void _install_fastcall(type cls, PyMethodDef *definition) except *:
 
 
 cyd_send_impl = _send
-_install_fastcall(Signal, &cyd_send_def)
-_install_fastcall(Signal, &cyd_send_robust_def)
+_install_fastcall(SignalCore, &cyd_send_def)
+_install_fastcall(SignalCore, &cyd_send_robust_def)
+_OWN_LIVE_RECEIVERS = SignalCore.__dict__[_LIVE_RECEIVERS]
+
+
+class Signal(SignalCore):
+    """A signal that receivers connect to and that senders send.
+
+    ``use_caching`` is accepted for compatibility with Django: cydispatch
+    always keeps per-sender caches, which (unlike Django's) work with any
+    sender. ``providing_args``, from Django up to 3.2, is kept as
+    ``self.providing_args`` for documentation only.
+    """

@@ -5,7 +5,7 @@ None of it changes Django's API: these are extra methods of ``Signal``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 
@@ -13,14 +13,14 @@ from ._calls import Receiver
 
 
 class _SignalLike(Protocol):
-    lock: Any
+    _state_lock: Any
     _muted: int
 
     def _connect(self, receiver: Any, sender: Any, weak: bool, dispatch_uid: Any) -> bool: ...
 
     def disconnect(self, receiver: Any = ..., sender: Any = ..., dispatch_uid: Any = ...) -> bool: ...
 
-    def _live_receivers(self, sender: Any) -> tuple[list[Receiver], list[Receiver]]: ...
+    def _receivers_to_call(self, sender: Any) -> tuple[Sequence[Receiver], Sequence[Receiver]]: ...
 
 
 @contextmanager
@@ -45,16 +45,17 @@ def muted(signal: _SignalLike) -> Iterator[Any]:
     Muting counts: nested blocks (or blocks in several threads) unmute the
     signal when the last one ends. Connections are untouched.
     """
-    with signal.lock:
+    # Not signal.lock, which the caller may hold.
+    with signal._state_lock:
         signal._muted += 1
     try:
         yield signal
     finally:
-        with signal.lock:
+        with signal._state_lock:
             signal._muted -= 1
 
 
 def receivers_for(signal: _SignalLike, sender: Any) -> list[Receiver]:
     """The live receivers a send from ``sender`` would call, in the order of its results."""
-    sync_receivers, async_receivers = signal._live_receivers(sender)
-    return sync_receivers + async_receivers
+    sync_receivers, async_receivers = signal._receivers_to_call(sender)
+    return [*sync_receivers, *async_receivers]

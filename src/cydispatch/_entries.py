@@ -42,6 +42,19 @@ def is_dead(entry: Entry) -> bool:
     )
 
 
+def checked_entries(entries: Iterable[Any]) -> list[Entry]:
+    """The entries of an assignment to ``receivers``, as a list; raise before anything changes."""
+    checked = list(entries)
+    for entry in checked:
+        if not isinstance(entry, tuple) or len(entry) != 4:
+            raise TypeError(
+                "receivers holds (lookup_key, receiver, sender_ref, is_async) tuples, "
+                f"not {type(entry).__name__!r}: {entry!r:.80}"
+            )
+        hash(entry[0])
+    return checked
+
+
 def index_entries(entries: Iterable[Entry]) -> dict[LookupKey, Entry]:
     """Map each entry's lookup key to the entry (the first, where keys repeat)."""
     index: dict[LookupKey, Entry] = {}

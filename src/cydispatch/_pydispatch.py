@@ -8,23 +8,33 @@ A signal keeps its connections in ``receivers``, one entry per connection
 ``send`` does not scan that list. ``sender_receivers_cache`` maps ``id(sender)``
 to a *plan*: the references of the receivers that sender reaches, already
 split into synchronous and asynchronous ones. Every change to the
-connections empties the cache; a plan is rebuilt, under the lock, on the next
-send from that sender. A plan holds no strong reference to its sender and is
-checked against the sender's identity, so an object that reuses a dead
-sender's id never gets its plan.
+connections empties the cache and retires the plans made before it (their
+version); a plan is rebuilt, under the lock, on the next send from that
+sender. A plan holds no strong reference to its sender and is checked
+against the sender's identity, so an object that reuses a dead sender's id
+never gets its plan.
+
+Code written for Django reaches into a signal (see the README, "Guarantees"):
+it assigns ``receivers`` or the cache while holding ``lock``, and replaces
+``_live_receivers`` to trace receivers. So nothing that such code can do
+while holding ``lock`` takes it again here: an assignment only flags the
+signal, and the next connect, disconnect or send rebuilds the index and the
+caches under the lock, as after a receiver's death. And every send honours a
+replaced ``_live_receivers``, as Django's do.
 """
 
 from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, NamedTuple
 
 from . import _bridge, _conveniences
 from ._calls import Receiver, Responses, call_receivers_robust
-from ._entries import Entry, ReceiverList, index_entries, is_dead, make_entry
+from ._entries import Entry, ReceiverList, checked_entries, index_entries, is_dead, make_entry
+from ._flavour import live_receivers_result, split_live_receivers
 from ._keys import LookupKey, lookup_key
 from ._refs import Ref, identity_ref, strong_ref, sweep_flagger
 from ._validation import normalize_signal_args
@@ -38,6 +48,7 @@ CACHE_LIMIT = 512
 class Plan(NamedTuple):
     """What a send from one sender calls: references to its live receivers."""
 
+    version: int  # the signal's version it was made at: later ones retire it
     sender_ref: Ref | None
     sync_refs: tuple[Ref, ...]
     async_refs: tuple[Ref, ...]
@@ -61,11 +72,15 @@ class Signal:
     ) -> None:
         self.use_caching, self.providing_args = normalize_signal_args(use_caching, providing_args)
         self.lock = threading.Lock()
+        # Guards what changes without self.lock (the list behind receivers, the
+        # mute count): it is held for a few stores, never while calling out.
+        self._state_lock = threading.RLock()
         # Called when a receiver or sender dies, or receivers change in place.
         self._flag_sweep = sweep_flagger(self)
         self._receivers = ReceiverList((), self._flag_sweep)
         self._index: dict[LookupKey, Entry] = {}
-        self.sender_receivers_cache: dict[int, Plan] = {}
+        self._cache: dict[int, Plan] = {}
+        self._version = 0
         self._dead_receivers = False
         self._muted = 0
 
@@ -74,19 +89,57 @@ class Signal:
 
     @property
     def receivers(self) -> list[Entry]:
-        """The connections, in connection order. Assign a list to replace them all."""
+        """The connections, in connection order.
+
+        Change it in place, or assign a list to replace them all, as in Django;
+        both work while holding ``lock``.
+        """
         return self._receivers
 
     @receivers.setter
-    def receivers(self, entries: list[Entry]) -> None:
-        with self.lock:
-            self._set_receivers(entries)
+    def receivers(self, entries: Iterable[Entry]) -> None:
+        # No self.lock: code written for Django assigns while holding it. The
+        # entries are checked now; the next connect, disconnect or send
+        # rebuilds the index and caches from them, under the lock.
+        new = self._adopt(entries)
+        index = index_entries(new)
+        with self._state_lock:
+            self._receivers = new
+            self._index = index
+            self._dead_receivers = True
+        # The index and plans are replaced early, so that nothing holds the old
+        # entries; what a concurrent connect or send did meanwhile is redone
+        # by that rebuild.
+        self._cache.clear()
 
-    def _set_receivers(self, entries: Iterable[Entry]) -> None:
+    def _adopt(self, entries: Iterable[Entry]) -> ReceiverList:
+        # A list this signal made, assigned back (``receivers += ...``), stays
+        # the same object, as in Django; anything else is copied.
+        if type(entries) is ReceiverList and entries.changed is self._flag_sweep:
+            checked_entries(entries)
+            return entries
+        return ReceiverList(checked_entries(entries), self._flag_sweep)
+
+    @property
+    def sender_receivers_cache(self) -> dict[int, Plan]:
+        """The plans by sender id. Clear it, or assign a dict, at any time (also holding ``lock``)."""
+        return self._cache
+
+    @sender_receivers_cache.setter
+    def sender_receivers_cache(self, cache: dict[int, Plan]) -> None:
+        if not isinstance(cache, dict):
+            raise TypeError(f"sender_receivers_cache must be a dict, not {type(cache).__name__!r}.")
+        self._cache = cache
+
+    def _rebuild(self, entries: ReceiverList) -> None:
+        # The caller holds self.lock: the index and caches follow ``entries``.
+        self._index = index_entries(entries)
+        self._invalidate()
+
+    def _invalidate(self) -> None:
         # The caller holds self.lock.
-        self._receivers = ReceiverList(entries, self._flag_sweep)
-        self._index = index_entries(self._receivers)
-        self.sender_receivers_cache.clear()
+        self._cache.clear()
+        self._version += 1
 
     def connect(
         self,
@@ -126,7 +179,7 @@ class Signal:
             if self._index.setdefault(entry[0], entry) is not entry:
                 return False
             list.append(self._receivers, entry)
-            self.sender_receivers_cache.clear()
+            self._invalidate()
         return True
 
     def disconnect(
@@ -147,7 +200,7 @@ class Signal:
             if entry is None:
                 return False
             _remove_entry(self._receivers, entry)
-            self.sender_receivers_cache.clear()
+            self._invalidate()
         return True
 
     def connected_to(self, receiver: Receiver, sender: Any = None) -> AbstractContextManager[Signal]:
@@ -170,7 +223,7 @@ class Signal:
 
     def has_listeners(self, sender: Any = None) -> bool:
         """Whether a send from ``sender`` would call any receiver."""
-        sync_receivers, async_receivers = self._live_receivers(sender)
+        sync_receivers, async_receivers = self._receivers_to_call(sender)
         return bool(sync_receivers or async_receivers)
 
     def send(self, sender: Any, **named: Any) -> Responses:
@@ -185,9 +238,7 @@ class Signal:
         # As in Django, every live receiver is resolved, and so kept alive,
         # before the first is called: one that an earlier receiver drops
         # during the send is still called.
-        plan = self._plan_for(sender)
-        sync_receivers = _live(plan.sync_refs)
-        async_receivers = _live(plan.async_refs) if plan.async_refs else None
+        sync_receivers, async_receivers = self._receivers_to_call(sender)
         # A loop, not a comprehension: receivers run one frame below send, as
         # in Django, whose warnings count on it (see cydispatch.django).
         responses = []
@@ -206,7 +257,7 @@ class Signal:
         """
         if not self._receivers or self._muted:
             return []
-        sync_receivers, async_receivers = self._live_receivers(sender)  # as in send
+        sync_receivers, async_receivers = self._receivers_to_call(sender)  # as in send
         responses = call_receivers_robust(self, sender, named, sync_receivers)
         if async_receivers:
             responses += _bridge.send_to_async_receivers(self, sender, named, async_receivers, True)
@@ -226,23 +277,56 @@ class Signal:
         return await _bridge.asend(self, sender, named, robust=True)
 
     def _clear_dead_receivers(self) -> None:
-        # The caller holds self.lock. The flag is reset before the sweep, so a
-        # death during the sweep flags the signal again rather than being lost.
+        """Drop the connections whose receiver or sender died; the caller holds ``lock``.
+
+        It also rebuilds what derives from ``receivers`` after an assignment
+        or a change in place (they flag the signal as a death does).
+        """
+        # The flag is reset first, so that a death during the sweep flags the
+        # signal again rather than being lost.
         if self._dead_receivers:
             self._dead_receivers = False
-            self._set_receivers([entry for entry in self._receivers if not is_dead(entry)])
+            current = self._receivers
+            live = ReceiverList([entry for entry in current if not is_dead(entry)], self._flag_sweep)
+            with self._state_lock:
+                if self._receivers is not current:
+                    return  # assigned meanwhile, without the lock: flagged again
+                self._receivers = live
+            self._rebuild(live)
 
-    def _live_receivers(self, sender: Any) -> tuple[list[Receiver], list[Receiver]]:
-        """Return ``(sync_receivers, async_receivers)``: the live receivers for ``sender``."""
+    def _live_receivers(self, sender: Any) -> Any:
+        """The live receivers for ``sender``, as the installed Django returns them.
+
+        ``(sync_receivers, async_receivers)`` (Django 5.0 and later), or one
+        list (Django 4.2). Every send calls it when it has been replaced.
+        """
         plan = self._plan_for(sender)
-        return _live(plan.sync_refs), _live(plan.async_refs)
+        return live_receivers_result(_live(plan.sync_refs), _live(plan.async_refs))
+
+    def _receivers_to_call(self, sender: Any) -> tuple[Sequence[Receiver], Sequence[Receiver]]:
+        """``(sync, async)``: the receivers a send from ``sender`` calls.
+
+        Django's sends go through ``self._live_receivers``, and APM agents
+        replace it (on the class or an instance) to wrap each receiver; a
+        replacement is honoured. Otherwise the plan is read directly.
+        """
+        if type(self)._live_receivers is _LIVE_RECEIVERS and "_live_receivers" not in self.__dict__:
+            plan = self._plan_for(sender)
+            return _live(plan.sync_refs), _live(plan.async_refs)
+        return split_live_receivers(self._live_receivers(sender))
 
     def _plan_for(self, sender: Any) -> Plan:
         if self._dead_receivers:
             with self.lock:
                 self._clear_dead_receivers()
-        plan = self.sender_receivers_cache.get(id(sender))
-        if plan is None or (plan.sender_ref is not None and plan.sender_ref() is not sender):
+        plan = self._cache.get(id(sender))
+        # The cache is public: what code put there (or kept from before a
+        # change and assigned back) is used only if it is a current plan.
+        if (
+            type(plan) is not Plan
+            or plan.version != self._version
+            or (plan.sender_ref is not None and plan.sender_ref() is not sender)
+        ):
             plan = self._make_plan(sender)
         return plan
 
@@ -257,12 +341,15 @@ class Signal:
                 # garbage collection, or in another thread), after the sweep.
                 if entry_sender is None or (sender is not None and entry_sender() is sender):
                     (async_refs if is_async else sync_refs).append(_dispatch_ref(receiver))
-            plan = Plan(identity_ref(sender), tuple(sync_refs), tuple(async_refs))
-            cache = self.sender_receivers_cache
+            plan = Plan(self._version, identity_ref(sender), tuple(sync_refs), tuple(async_refs))
+            cache = self._cache
             if len(cache) >= CACHE_LIMIT:
                 _prune(cache)
             cache[id(sender)] = plan
         return plan
+
+
+_LIVE_RECEIVERS = Signal._live_receivers
 
 
 def _remove_entry(entries: ReceiverList, entry: Entry) -> None:
@@ -281,7 +368,7 @@ def _live(refs: tuple[Ref, ...]) -> list[Receiver]:
 def _prune(cache: dict[int, Plan]) -> None:
     """Make room in a full cache: drop the plans of dead senders, or all of them."""
     for sender_id, plan in list(cache.items()):
-        if plan.sender_ref is None or plan.sender_ref() is None:
+        if type(plan) is not Plan or plan.sender_ref is None or plan.sender_ref() is None:
             del cache[sender_id]
     if len(cache) > CACHE_LIMIT // 2:
         cache.clear()
