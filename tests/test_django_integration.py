@@ -13,18 +13,14 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
-import subprocess
 import sys
 import types
-from pathlib import Path
 from typing import Any
 
 import django
 import pytest
+from support import run_python
 
-TESTS = Path(__file__).parent
-ENV_VAR = "CYDISPATCH_NO_EXTENSIONS"
 
 #: Django's built-in signals, by the module that defines them.
 BUILT_IN_SIGNALS = [
@@ -50,25 +46,6 @@ BUILT_IN_SIGNALS = [
     "django.utils.autoreload.autoreload_started",
     "django.utils.autoreload.file_changed",
 ]
-
-
-def run_python(args: list[str], backend: types.ModuleType | None) -> subprocess.CompletedProcess[str]:
-    """Run ``python -W error args`` in ``tests/``, on ``backend`` (None: Django's own dispatcher)."""
-    env = {key: value for key, value in os.environ.items() if key != ENV_VAR}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TESTS), env.get("PYTHONPATH")]))
-    if backend is None:
-        env["CYDISPATCH_TEST_STOCK"] = "1"
-    elif backend.__name__ == "cydispatch._pydispatch":
-        env[ENV_VAR] = "1"
-    return subprocess.run(
-        [sys.executable, "-W", "error", *args],
-        cwd=TESTS,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def scenarios(mode: str, backend: types.ModuleType | None) -> Any:
