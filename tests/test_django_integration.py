@@ -21,7 +21,6 @@ import django
 import pytest
 from support import run_python
 
-
 #: Django's built-in signals, by the module that defines them.
 BUILT_IN_SIGNALS = [
     "django.core.signals.request_started",
