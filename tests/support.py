@@ -61,3 +61,36 @@ def run_python(args: list[str], backend: types.ModuleType | None) -> subprocess.
         timeout=120,
         check=False,
     )
+
+
+def _django_entry_fields() -> tuple[str, ...]:
+    """The fields of an entry of ``receivers`` in the installed Django, learnt from Django itself."""
+    import django.dispatch
+
+    def probe(**kwargs: object) -> None:
+        pass
+
+    signal = django.dispatch.Signal()
+    signal.connect(probe, weak=False)
+    return {
+        2: ("lookup_key", "receiver"),
+        3: ("lookup_key", "receiver", "is_async"),
+        4: ("lookup_key", "receiver", "sender_ref", "is_async"),
+    }[len(signal.receivers[0])]
+
+
+#: The fields of an entry of ``receivers`` in the installed Django, in order.
+ENTRY_FIELDS = _django_entry_fields()
+
+
+def entry_fields(entry: tuple[object, ...]) -> dict[str, object]:
+    """An entry of ``receivers`` by field name, as the installed Django defines them.
+
+    ``sender_ref`` is there in every shape: before Django 6.0 an entry has no
+    such field, and cydispatch carries the reference in the lookup key's
+    sender id (its ``ref``; absent for "any sender").
+    """
+    fields = dict(zip(ENTRY_FIELDS, entry, strict=True))
+    if "sender_ref" not in fields:
+        fields["sender_ref"] = getattr(fields["lookup_key"][1], "ref", None)  # type: ignore[index]
+    return fields

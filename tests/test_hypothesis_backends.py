@@ -40,6 +40,7 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
+from support import entry_fields
 
 from cydispatch import _pydispatch
 
@@ -178,13 +179,15 @@ def responses(result):
 def live_entries(signal):
     """The live connections, by name: (receiver, lookup-key uid, sender, is_async)."""
     seen = []
-    for key, receiver, sender_ref, is_async in list(signal.receivers):
+    for entry in list(signal.receivers):
+        fields = entry_fields(entry)
+        key, receiver, sender_ref = fields["lookup_key"], fields["receiver"], fields["sender_ref"]
         r = receiver() if isinstance(receiver, weakref.ReferenceType) else receiver
         s = sender_ref() if sender_ref is not None else None
         if r is None or (sender_ref is not None and s is None):
             continue
         uid = key[0] if key[0] in UIDS else None  # else a receiver's id, which differs
-        seen.append((name_of(r), uid, name_of(s), is_async))
+        seen.append((name_of(r), uid, name_of(s), fields.get("is_async")))
     return seen
 
 

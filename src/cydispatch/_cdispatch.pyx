@@ -34,7 +34,7 @@ from ._flavour import live_receivers_result, split_live_receivers
 from ._refs import sweep_flagger
 from ._validation import normalize_signal_args
 
-from cydispatch._entries cimport checked_entries, index_entries, is_dead, make_entry
+from cydispatch._entries cimport checked_entries, index_entries, is_dead, make_entry, matching_entries
 from cydispatch._keys cimport lookup_key
 from cydispatch._refs cimport identity_ref, strong_ref
 
@@ -242,16 +242,16 @@ cdef Plan _new_plan(object sender, object entries, size_t version):
     plan.sender_id = <PyObject *>sender
     plan.version = version
     plan.owned = []
-    plan.sync_targets = <Target *>PyMem_Malloc(max(len(entries), 1) * sizeof(Target))
+    matches = matching_entries(entries, sender)
+    plan.sync_targets = <Target *>PyMem_Malloc(max(len(matches), 1) * sizeof(Target))
     if plan.sync_targets == NULL:
         raise MemoryError()
     async_refs = []
-    for _, receiver, entry_sender, is_async in entries:
-        if entry_sender is None or (sender is not None and entry_sender() is sender):
-            if is_async:
-                async_refs.append(_dispatch_ref(receiver))
-            else:
-                plan.add_target(receiver)
+    for receiver, is_async in matches:
+        if is_async:
+            async_refs.append(_dispatch_ref(receiver))
+        else:
+            plan.add_target(receiver)
     plan.async_refs = tuple(async_refs)
     return plan
 

@@ -1,6 +1,6 @@
 # Declarations that let the compiled backend call these functions at C speed
 # when this module is compiled; the .py file stays the one source.
-from cydispatch._keys cimport lookup_key
+from cydispatch._keys cimport _make_id, lookup_key
 from cydispatch._refs cimport receiver_ref, sender_ref
 from cydispatch._validation cimport code_flags, is_async, validate_receiver
 
@@ -8,3 +8,4 @@ cpdef tuple make_entry(object receiver, object sender, bint weak, object dispatc
 cpdef bint is_dead(tuple entry) except -1
 cpdef list checked_entries(object entries)
 cpdef dict index_entries(object entries)
+cpdef list matching_entries(object entries, object sender)

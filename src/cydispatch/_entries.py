@@ -1,10 +1,12 @@
 """A signal's connections: the entry each one is kept as, shared by both backends.
 
-An entry is the tuple ``(lookup_key, receiver, sender_ref, is_async)``, the
-shape of Django 6's: ``receiver`` is a weak reference (``weakref.ref``, or
-``weakref.WeakMethod`` for a bound method) or, for ``weak=False``, the
-receiver itself; ``sender_ref`` is ``None`` for "any sender", else a
-reference to the sender (see ``_refs.sender_ref``).
+An entry is a tuple in the shape of the installed Django's (see ``_flavour``):
+from Django 6.0, ``(lookup_key, receiver, sender_ref, is_async)``.
+``receiver`` is a weak reference (``weakref.ref``, or ``weakref.WeakMethod``
+for a bound method) or, for ``weak=False``, the receiver itself;
+``sender_ref`` is ``None`` for "any sender", else a reference to the sender
+(see ``_refs.sender_ref``). Older shapes carry the sender's reference in the
+lookup key's sender id.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ import weakref
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
-from ._keys import LookupKey, lookup_key
-from ._refs import DeathCallback, Ref, receiver_ref, sender_ref
+from ._flavour import ENTRY_FIELDS, any_sender, pack_entry, unpack_entry
+from ._keys import LookupKey, _make_id, lookup_key
+from ._refs import DeathCallback, receiver_ref, sender_ref
 from ._validation import code_flags, is_async, validate_receiver
 
-Entry = tuple[LookupKey, Any, "Ref | None", bool]
+#: ``(lookup_key, receiver, ...)``: see ``_flavour.ENTRY_FIELDS``.
+Entry = tuple[Any, ...]
 
 
 def make_entry(
@@ -26,7 +30,7 @@ def make_entry(
     """Check a connection's arguments and return its entry; raise before anything changes."""
     flags = code_flags(receiver)
     validate_receiver(receiver, flags)
-    return (
+    return pack_entry(
         lookup_key(receiver, sender, dispatch_uid),
         receiver_ref(receiver, weak, on_death),
         sender_ref(sender, on_death),
@@ -36,21 +40,47 @@ def make_entry(
 
 def is_dead(entry: Entry) -> bool:
     """Whether the entry's weakly held receiver or sender has died."""
-    _, receiver, sender, _ = entry
+    receiver, _, sender, _ = unpack_entry(entry)
     return (isinstance(receiver, weakref.ReferenceType) and receiver() is None) or (
         sender is not None and sender() is None
     )
+
+
+def matching_entries(entries: Iterable[Entry], sender: Any) -> list[tuple[Any, bool]]:
+    """``(receiver, is_async)`` of each entry that a send from ``sender`` reaches, in order.
+
+    ``receiver`` is as the entry holds it (a reference, or the receiver). As
+    in Django, an entry matches by its sender id (or is for any sender); here
+    the sender's identity is also checked through the entry's reference to it,
+    so an object that reuses a dead sender's id does not match.
+    """
+    sender_key = _make_id(sender)
+    found = []
+    for entry in entries:
+        receiver, sender_id, entry_sender, receiver_is_async = unpack_entry(entry)
+        if not any_sender(sender_id) and (
+            sender_id != sender_key or (entry_sender is not None and entry_sender() is not sender)
+        ):
+            continue
+        if receiver_is_async is None:  # a shape without the field: ask the receiver
+            live = receiver() if isinstance(receiver, weakref.ReferenceType) else receiver
+            if live is None:
+                continue
+            receiver_is_async = is_async(live, code_flags(live))
+        found.append((receiver, bool(receiver_is_async)))
+    return found
 
 
 def checked_entries(entries: Iterable[Any]) -> list[Entry]:
     """The entries of an assignment to ``receivers``, as a list; raise before anything changes."""
     checked = list(entries)
     for entry in checked:
-        if not isinstance(entry, tuple) or len(entry) != 4:
+        if not isinstance(entry, tuple) or len(entry) != len(ENTRY_FIELDS):
             raise TypeError(
-                "receivers holds (lookup_key, receiver, sender_ref, is_async) tuples, "
-                f"not {type(entry).__name__!r}: {entry!r:.80}"
+                f"receivers holds ({', '.join(ENTRY_FIELDS)}) tuples, not {type(entry).__name__!r}: {entry!r:.80}"
             )
+        if not isinstance(entry[0], tuple) or len(entry[0]) != 2:
+            raise TypeError(f"an entry's lookup key is a (receiver id, sender id) tuple, not {entry[0]!r:.80}")
         hash(entry[0])
     return checked
 

@@ -1,11 +1,25 @@
 """What differs between the Django versions cydispatch follows: the one place that knows.
 
-cydispatch behaves as the ``django.dispatch`` of the Django that is installed,
-and as the newest one it knows when none is. The version is read once, when
-cydispatch is imported, without importing Django (which costs more than
-cydispatch itself): from ``django.VERSION`` when Django is already loaded,
-else from the ``VERSION`` line of its ``__init__.py``. Everything that follows
-from it is a constant or a function chosen here, never a test on a hot path.
+cydispatch behaves as the ``django.dispatch`` of the Django that is installed;
+with none, as the newest Django that runs on this Python (6.1 from Python
+3.12, 5.2 before: 6.x needs 3.12). The version is read once, when cydispatch
+is imported, without importing Django (which costs more than cydispatch
+itself): from ``django.VERSION`` when Django is already loaded, else from the
+``VERSION`` line of its ``__init__.py``. What follows from it is chosen here,
+as constants and functions, and never tested on a send.
+
+What follows the installed Django (code written for it reaches into these):
+
+* the shape of an entry of ``Signal.receivers``: ``(lookup_key, receiver)``
+  in 4.2, ``(lookup_key, receiver, is_async)`` in 5.x,
+  ``(lookup_key, receiver, sender_ref, is_async)`` from 6.0;
+* what ``Signal._live_receivers()`` returns: one list in 4.2,
+  ``(sync_receivers, async_receivers)`` from 5.0;
+* how asynchronous receivers run (see ``_bridge``): up to 6.0, ``asend``
+  runs the synchronous batch concurrently with them and they are gathered
+  (the first exception propagates, the others run on); from 6.1 the
+  synchronous batch runs first and they run in a task group (a failure
+  cancels the others; two or more raise an ``ExceptionGroup``).
 
 A new Django version is a new row of facts below.
 """
@@ -19,8 +33,7 @@ from collections.abc import Sequence
 from importlib.machinery import PathFinder
 from typing import Any
 
-#: The newest Django whose dispatcher cydispatch follows (when none is installed).
-NEWEST = (6, 1)
+from ._keys import NONE_ID
 
 
 def installed_django() -> tuple[int, int] | None:
@@ -37,12 +50,88 @@ def installed_django() -> tuple[int, int] | None:
     return (int(found[1]), int(found[2])) if found else None
 
 
+#: The newest Django whose dispatcher cydispatch follows, on this Python.
+NEWEST = (6, 1) if sys.version_info >= (3, 12) else (5, 2)
+
 #: The Django version whose dispatcher this process follows.
 DJANGO = installed_django() or NEWEST
 
-#: Django 5.0 split ``_live_receivers()``'s result into ``(sync, async)``;
-#: before, it returned one list (and had no asynchronous receivers).
+#: Django 5.0 split ``_live_receivers()``'s result into ``(sync, async)``.
 LIVE_RECEIVERS_SPLIT = DJANGO >= (5, 0)
+
+#: Django 6.1 runs ``asend``'s synchronous batch before the asynchronous
+#: receivers, and those in an ``asyncio.TaskGroup`` (ticket 36714).
+TASK_GROUP = DJANGO >= (6, 1)
+
+class SenderId(int):
+    """``id(sender)`` in a lookup key, carrying a reference to the sender in ``ref``.
+
+    Before Django 6.0 an entry holds the sender's id and nothing else of it.
+    The reference rides in the key (an int like any other: equal, hashed and
+    shown as the id), so that a dead sender's reused id never matches
+    (ticket 35801), also in entries saved and assigned back.
+    """
+
+    ref: Any
+
+
+def _with_sender(key: Any, sender_ref: Any) -> Any:
+    if sender_ref is None:
+        return key
+    sender_id = SenderId(key[1])
+    sender_id.ref = sender_ref
+    return (key[0], sender_id)
+
+
+# Each shape's pack (the entry of a new connection) and unpack (an entry's
+# receiver, sender id, sender reference and is_async). ``sender_ref`` is None
+# where the entry has none (any sender, or an entry made by other code): the
+# sender is then known by its id alone, as in Django. ``is_async`` is None
+# where the shape has no such field (4.2): it is found from the receiver.
+
+
+def _pack_6(key: Any, receiver: Any, sender_ref: Any, is_async: bool) -> tuple[Any, ...]:
+    return (key, receiver, sender_ref, is_async)
+
+
+def _unpack_6(entry: tuple[Any, ...]) -> tuple[Any, Any, Any, bool | None]:
+    return entry[1], entry[0][1], entry[2], entry[3]
+
+
+def _pack_5(key: Any, receiver: Any, sender_ref: Any, is_async: bool) -> tuple[Any, ...]:
+    return (_with_sender(key, sender_ref), receiver, is_async)
+
+
+def _unpack_5(entry: tuple[Any, ...]) -> tuple[Any, Any, Any, bool | None]:
+    sender_id = entry[0][1]
+    return entry[1], sender_id, getattr(sender_id, "ref", None), entry[2]
+
+
+def _pack_4(key: Any, receiver: Any, sender_ref: Any, is_async: bool) -> tuple[Any, ...]:
+    return (_with_sender(key, sender_ref), receiver)
+
+
+def _unpack_4(entry: tuple[Any, ...]) -> tuple[Any, Any, Any, bool | None]:
+    sender_id = entry[0][1]
+    return entry[1], sender_id, getattr(sender_id, "ref", None), None
+
+
+#: The fields of an entry of ``receivers``, in order.
+ENTRY_FIELDS: tuple[str, ...]
+if DJANGO >= (6, 0):
+    ENTRY_FIELDS = ("lookup_key", "receiver", "sender_ref", "is_async")
+    pack_entry, unpack_entry = _pack_6, _unpack_6
+elif DJANGO >= (5, 0):
+    ENTRY_FIELDS = ("lookup_key", "receiver", "is_async")
+    pack_entry, unpack_entry = _pack_5, _unpack_5
+else:
+    ENTRY_FIELDS = ("lookup_key", "receiver")
+    pack_entry, unpack_entry = _pack_4, _unpack_4
+
+
+def any_sender(sender_id: Any) -> bool:
+    """Whether an entry's sender id stands for "any sender" (``sender=None``)."""
+    return bool(sender_id == NONE_ID)
 
 
 def live_receivers_result(sync_receivers: list[Any], async_receivers: list[Any]) -> Any:

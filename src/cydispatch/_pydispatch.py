@@ -33,7 +33,7 @@ from typing import Any, NamedTuple
 
 from . import _bridge, _conveniences
 from ._calls import Receiver, Responses, call_receivers_robust
-from ._entries import Entry, ReceiverList, checked_entries, index_entries, is_dead, make_entry
+from ._entries import Entry, ReceiverList, checked_entries, index_entries, is_dead, make_entry, matching_entries
 from ._flavour import live_receivers_result, split_live_receivers
 from ._keys import LookupKey, lookup_key
 from ._refs import Ref, identity_ref, strong_ref, sweep_flagger
@@ -335,12 +335,8 @@ class Signal:
         async_refs: list[Ref] = []
         with self.lock:
             self._clear_dead_receivers()
-            for _, receiver, entry_sender, is_async in self._receivers:
-                # A dead sender's reference returns None, which must not match
-                # a send from None: the sender may die during this loop (in a
-                # garbage collection, or in another thread), after the sweep.
-                if entry_sender is None or (sender is not None and entry_sender() is sender):
-                    (async_refs if is_async else sync_refs).append(_dispatch_ref(receiver))
+            for receiver, is_async in matching_entries(self._receivers, sender):
+                (async_refs if is_async else sync_refs).append(_dispatch_ref(receiver))
             plan = Plan(self._version, identity_ref(sender), tuple(sync_refs), tuple(async_refs))
             cache = self._cache
             if len(cache) >= CACHE_LIMIT:
