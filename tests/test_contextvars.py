@@ -1,8 +1,10 @@
 """Context variables: receivers see the caller's, and the caller sees theirs.
 
-Django runs the concurrent parts of a send on copies of the caller's
-context and drops what receivers change there (ticket 36714); cydispatch
-carries the changes back, as a synchronous call would.
+Django up to 6.0 runs the concurrent parts of a send on copies of the
+caller's context and drops what receivers change there (ticket 36714);
+Django 6.1 runs the asynchronous receivers on one shared copy and carries its
+changes back. cydispatch does as 6.1 does with any Django (see also
+``test_django_bugs``, which compares with the installed Django).
 """
 
 from __future__ import annotations
@@ -113,8 +115,8 @@ def test_changes_of_several_receivers_all_reach_the_caller(signal, method):
 
 
 @pytest.mark.parametrize("method", METHODS)
-def test_later_receiver_wins_in_result_order(signal, method):
-    """Results come sync first, then async: the last async change is what stays."""
+def test_the_last_change_made_is_what_stays(signal, method):
+    """The asynchronous receivers share one context: the change made last, in time, stays."""
 
     async def async_first(**kwargs):
         var.set("async first")
@@ -126,14 +128,37 @@ def test_later_receiver_wins_in_result_order(signal, method):
     signal.connect(async_second)
     signal.connect(sync_writer)
     signal.connect(async_first)
-    # Connection order: async_second, sync_writer, async_first.
-    # Result order: sync_writer, async_second, async_first.
 
     def body():
         call(signal, method)
         return var.get("unset")
 
-    assert run_in_fresh_context(body) == "async first"
+    assert run_in_fresh_context(body) == "async second"
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_asynchronous_receivers_share_one_context(signal, method):
+    """As in Django 6.1 (on every version here): each sees what the ones before it changed."""
+    counter = contextvars.ContextVar("counter")
+
+    async def bump(**kwargs):
+        counter.set(counter.get() + 1)
+        return counter.get()
+
+    async def bump_again(**kwargs):
+        await asyncio.sleep(0)
+        counter.set(counter.get() + 1)
+        return counter.get()
+
+    signal.connect(bump)
+    signal.connect(bump_again)
+
+    def body():
+        counter.set(1)
+        responses = call(signal, method)
+        return [r for _, r in responses], counter.get()
+
+    assert run_in_fresh_context(body) == ([2, 3], 3)
 
 
 @pytest.mark.parametrize("method", METHODS)

@@ -1,28 +1,36 @@
-"""Synchronous and asynchronous receivers together, with Django 5.2's semantics.
+"""Synchronous and asynchronous receivers together, as the installed Django runs them.
 
-``send`` and ``send_robust`` run asynchronous receivers concurrently behind
-one ``async_to_sync``; ``asend`` and ``asend_robust`` run the synchronous ones
-in one batch behind ``sync_to_async``, concurrently with the asynchronous
-ones. Synchronous results come first, each group in connection order.
+``send`` and ``send_robust`` call the synchronous receivers, then run the
+asynchronous ones concurrently behind one ``async_to_sync``. ``asend`` and
+``asend_robust`` call the synchronous ones in one batch behind
+``sync_to_async``: up to Django 6.0 concurrently with the asynchronous ones
+(whose tasks start first), from 6.1 before them. Results come synchronous
+first, each group in connection order.
 
-Django runs every concurrent part in a task of its own, on a copy of the
-caller's context, and drops what the receivers change in it (ticket 36714).
-Here each part's changes to context variables are carried back to the caller
-afterwards, in result order, as a synchronous receiver's are.
+The asynchronous receivers run gathered up to Django 6.0 (the first
+exception propagates, the others run on) and in a task group from 6.1 (an
+exception cancels the others and propagates alone; two or more raise an
+``ExceptionGroup``): see ``_flavour.TASK_GROUP``.
+
+Context variables, on every version, as Django 6.1 handles them (ticket
+36714; earlier Djangos drop the changes): the asynchronous receivers share
+one copy of the caller's context, and what they changed in it is set in the
+caller's context when they are done, even when one failed. A synchronous
+batch that runs concurrently with them (up to 6.0) has a copy of its own,
+carried back first, in result order.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Awaitable, Coroutine, Generator, Mapping, Sequence
 from typing import Any, Protocol
 
 from asgiref.sync import async_to_sync, sync_to_async
 
 from ._calls import Receiver, Responses, call_async_robust, call_receivers, call_receivers_robust
-
-_MISSING: Any = object()
+from ._flavour import TASK_GROUP
 
 
 class _SignalLike(Protocol):
@@ -31,33 +39,100 @@ class _SignalLike(Protocol):
     def _receivers_to_call(self, sender: Any) -> tuple[Sequence[Receiver], Sequence[Receiver]]: ...
 
 
-async def _with_context(awaitable: Awaitable[Any]) -> tuple[Any, contextvars.Context]:
-    result = await awaitable
-    return result, contextvars.copy_context()
+class _InContext:
+    """Awaits ``awaitable`` with each of its steps run in ``context``.
 
-
-async def _gather_in_callers_context(
-    awaitables: Sequence[Awaitable[Any]], first: int = 0
-) -> list[Any]:
-    """``asyncio.gather`` the awaitables and return their results, starting at ``first``.
-
-    Each runs in a task of its own, so on its own copy of this context; what
-    each changed in it is then set here, in the order of the results.
+    Tasks that share one context (``create_task(context=...)``, Python 3.11+)
+    in a form that Python 3.10 runs too: the task that awaits this keeps its
+    own context, and the receiver's code runs in the shared one.
     """
-    before = contextvars.copy_context()
-    outcomes = await asyncio.gather(*(_with_context(a) for a in awaitables))
-    outcomes = outcomes[first:] + outcomes[:first]
-    for _, after in outcomes:
-        for var, value in after.items():
-            if before.get(var, _MISSING) is not value:
-                var.set(value)
-    return [result for result, _ in outcomes]
+
+    __slots__ = ("_awaitable", "_context")
+
+    def __init__(self, awaitable: Awaitable[Any], context: contextvars.Context) -> None:
+        self._awaitable = awaitable
+        self._context = context
+
+    def __await__(self) -> Generator[Any, Any, Any]:
+        steps = self._awaitable.__await__()
+        run = self._context.run
+        step: Any = steps.send
+        value: Any = None
+        while True:
+            try:
+                yielded = run(step, value)
+            except StopIteration as done:
+                return done.value
+            try:
+                value = yield yielded
+            except GeneratorExit:
+                steps.close()  # type: ignore[attr-defined]
+                raise
+            except BaseException as err:  # a cancellation, thrown in: pass it on
+                step, value = steps.throw, err  # type: ignore[attr-defined]
+            else:
+                step = steps.send
+
+
+_MISSING: Any = object()
+
+
+def _restore(context: contextvars.Context, before: contextvars.Context) -> None:
+    """Set in the current context what receivers changed in ``context`` (a copy of ``before``).
+
+    Each changed variable is set where its value differs, as Django 6.1 does;
+    a variable left alone is not, so that copies made side by side (a
+    concurrent synchronous batch) cannot undo each other's changes.
+    """
+    for variable, value in context.items():
+        if before.get(variable, _MISSING) is value:
+            continue
+        try:
+            if variable.get() != value:
+                variable.set(value)
+        except LookupError:
+            variable.set(value)
+
+
+if TASK_GROUP:
+
+    async def _run_all(awaitables: Sequence[Awaitable[Any]]) -> list[Any]:
+        results: list[Any] = [None] * len(awaitables)
+
+        async def run(position: int, awaitable: Awaitable[Any]) -> None:
+            results[position] = await awaitable
+
+        try:
+            async with asyncio.TaskGroup() as group:  # type: ignore[attr-defined,unused-ignore]
+                for position, awaitable in enumerate(awaitables):
+                    group.create_task(run(position, awaitable))
+        except BaseExceptionGroup as failures:  # type: ignore[name-defined,unused-ignore]  # noqa: F821
+            if len(failures.exceptions) == 1:
+                raise failures.exceptions[0]  # noqa: B904 - chained to the group, as in Django
+            raise
+        return results
+
+else:
+
+    async def _run_all(awaitables: Sequence[Awaitable[Any]]) -> list[Any]:
+        return list(await asyncio.gather(*awaitables))
+
+
+async def run_concurrently(awaitables: Sequence[Awaitable[Any]]) -> list[Any]:
+    """Run the asynchronous receivers' calls as the installed Django does; return their results."""
+    if not awaitables:
+        return []
+    before, shared = contextvars.copy_context(), contextvars.copy_context()
+    try:
+        return await _run_all([_InContext(awaitable, shared) for awaitable in awaitables])
+    finally:
+        _restore(shared, before)
 
 
 def _async_calls(
     signal: object, sender: object, named: Mapping[str, Any],
     receivers: Sequence[Receiver], robust: bool,
-) -> list[Awaitable[Any]]:
+) -> list[Coroutine[Any, Any, Any]]:
     if robust:
         return [call_async_robust(r, signal, sender, named) for r in receivers]
     return [r(signal=signal, sender=sender, **named) for r in receivers]
@@ -70,8 +145,8 @@ def send_to_async_receivers(
     """Run asynchronous ``receivers`` concurrently from synchronous code."""
 
     async def run_all() -> Responses:
-        calls = _async_calls(signal, sender, named, receivers, robust)
-        return list(zip(receivers, await _gather_in_callers_context(calls)))
+        results = await run_concurrently(_async_calls(signal, sender, named, receivers, robust))
+        return list(zip(receivers, results))
 
     return async_to_sync(run_all)()
 
@@ -83,13 +158,24 @@ async def asend(signal: _SignalLike, sender: object, named: Mapping[str, Any], r
     sync_receivers, async_receivers = signal._receivers_to_call(sender)
     if not sync_receivers and not async_receivers:
         return []
-    # As in Django, the asynchronous receivers' tasks are created, and so
-    # start, before the one that runs the synchronous batch.
-    calls = _async_calls(signal, sender, named, async_receivers, robust)
+    call_sync = sync_to_async(call_receivers_robust if robust else call_receivers)
+    if TASK_GROUP:
+        responses = await call_sync(signal, sender, named, sync_receivers) if sync_receivers else []
+        results = await run_concurrently(_async_calls(signal, sender, named, async_receivers, robust))
+        return responses + list(zip(async_receivers, results))
     if not sync_receivers:
-        return list(zip(async_receivers, await _gather_in_callers_context(calls)))
-    call_sync = call_receivers_robust if robust else call_receivers
-    calls.append(sync_to_async(call_sync)(signal, sender, named, sync_receivers))
-    results = await _gather_in_callers_context(calls, first=-1)
-    sync_responses: Responses = results[0]
-    return sync_responses + list(zip(async_receivers, results[1:]))
+        results = await run_concurrently(_async_calls(signal, sender, named, async_receivers, robust))
+        return list(zip(async_receivers, results))
+    # As in Django up to 6.0, the asynchronous receivers' tasks are created,
+    # and so start, before the one that runs the synchronous batch.
+    before, shared, own = contextvars.copy_context(), contextvars.copy_context(), contextvars.copy_context()
+    calls = _async_calls(signal, sender, named, async_receivers, robust)
+    receivers_done = asyncio.gather(*(_InContext(call, shared) for call in calls))
+    try:
+        responses, results = await asyncio.gather(
+            _InContext(call_sync(signal, sender, named, sync_receivers), own), receivers_done
+        )
+    finally:
+        _restore(own, before)
+        _restore(shared, before)
+    return responses + list(zip(async_receivers, results))
