@@ -1,4 +1,8 @@
-"""Asynchronous receivers, ``asend`` and ``asend_robust``; async receivers in ``send``."""
+"""Asynchronous receivers, ``asend`` and ``asend_robust``; async receivers in ``send``.
+
+How they are scheduled, and what escapes when they fail, follows the
+installed Django: those tests run the same scenario on Django's Signal too.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,20 @@ import contextvars
 import logging
 import threading
 
+import django
+import django.dispatch
 import pytest
 
 LOGGER = "django.dispatch"
 #: Bounds every wait of these tests, so a broken implementation fails instead of hanging.
 TIMEOUT = 10
+#: How long a synchronous receiver waits for an asynchronous one that should overlap it.
+OVERLAP_WAIT = 1.0
+#: Up to Django 6.0 asend runs its synchronous batch concurrently with the
+#: asynchronous receivers, gathered; from 6.1 before them, in a task group.
+CONCURRENT_ASEND = django.VERSION < (6, 1)
+#: Django before 5.0 has no asynchronous receivers to compare with.
+DJANGO_HAS_ASEND = hasattr(django.dispatch.Signal, "asend")
 
 
 def make_sync(name, calls=None):
@@ -206,21 +219,87 @@ def test_asend_sync_receivers_run_in_one_batch_in_order(signal):
 
 
 @pytest.mark.parametrize("method", ["asend", "asend_robust"])
-def test_asend_sync_batch_runs_concurrently_with_async_receivers(signal, method):
-    """A sync receiver blocks until an async receiver has run: they must overlap."""
-    async_ran = threading.Event()
+def test_asend_schedules_the_sync_batch_as_django_does(Signal, method):
+    """Up to Django 6.0 the sync batch overlaps the async receivers (which start first); from 6.1 it runs first."""
 
-    def sync_receiver(**kwargs):
-        return async_ran.wait(TIMEOUT)
+    def scenario(Signal):
+        signal = Signal()
+        events = []
+        async_ran = threading.Event()
 
-    async def async_receiver(**kwargs):
-        async_ran.set()
-        return "async"
+        def sync_receiver(**kwargs):
+            events.append("sync starts")
+            overlapped = async_ran.wait(OVERLAP_WAIT)
+            events.append("sync ends")
+            return overlapped
 
-    signal.connect(sync_receiver)
-    signal.connect(async_receiver)
-    responses = asyncio.run(getattr(signal, method)(None))
-    assert responses == [(sync_receiver, True), (async_receiver, "async")]
+        async def async_receiver(**kwargs):
+            events.append("async runs")
+            async_ran.set()
+            return "async"
+
+        signal.connect(sync_receiver)
+        signal.connect(async_receiver)
+        responses = asyncio.run(getattr(signal, method)(None))
+        return [response for _, response in responses], events
+
+    if CONCURRENT_ASEND:
+        expected = ([True, "async"], ["async runs", "sync starts", "sync ends"])
+    else:
+        expected = ([False, "async"], ["sync starts", "sync ends", "async runs"])
+    assert scenario(Signal) == expected
+    if DJANGO_HAS_ASEND:
+        assert scenario(django.dispatch.Signal) == expected
+
+
+async def slow_async(**kwargs):
+    for _ in range(3):
+        await asyncio.sleep(0)
+    kwargs["events"].append("slow finished")
+    return "slow"
+
+
+def failing_async_named(name):
+    async def receiver(**kwargs):
+        kwargs["events"].append(f"{name} raises")
+        raise ValueError(name)
+
+    return receiver
+
+
+@pytest.mark.parametrize("method", ["send", "asend"])
+@pytest.mark.parametrize("failing", [1, 2])
+def test_failing_async_receivers_end_a_send_as_django_does(Signal, method, failing):
+    """Gathered up to Django 6.0 (the first error propagates, the others run on); a
+    task group from 6.1 (the others are cancelled; two errors raise an ExceptionGroup)."""
+
+    def scenario(Signal):
+        signal = Signal()
+        events = []
+        receivers = [failing_async_named(f"failure {n}") for n in range(failing)]
+        for receiver in [*receivers, slow_async]:
+            signal.connect(receiver)
+        try:
+            if method == "send":
+                signal.send(None, events=events)
+            else:
+                asyncio.run(signal.asend(None, events=events))
+        except ValueError as err:
+            outcome = ["ValueError", str(err)]
+        except Exception as err:  # an ExceptionGroup (Python 3.11+)
+            outcome = [type(err).__name__, sorted(str(e) for e in err.exceptions)]
+        return outcome, events
+
+    events = [f"failure {n} raises" for n in range(failing)]
+    if CONCURRENT_ASEND:  # the others run on
+        expected = (["ValueError", "failure 0"], [*events, "slow finished"])
+    elif failing == 1:  # the others are cancelled
+        expected = (["ValueError", "failure 0"], events)
+    else:
+        expected = (["ExceptionGroup", [f"failure {n}" for n in range(failing)]], events)
+    assert scenario(Signal) == expected
+    if DJANGO_HAS_ASEND:
+        assert scenario(django.dispatch.Signal) == expected
 
 
 def test_send_runs_sync_receivers_before_async_ones(signal):

@@ -1,8 +1,9 @@
-"""The Django 5.2 bugs cydispatch fixes: one test each.
+"""The Django bugs cydispatch fixes, on every Django version: one test each.
 
-Every test also runs against ``django.dispatch.Signal``, marked
-``xfail(strict=True)`` with the exception Django fails with, to prove that it
-checks a real difference: if Django stops failing it, the suite says so.
+Every test also runs against the installed ``django.dispatch.Signal``, marked
+``xfail(strict=True)`` with the exception Django fails with on the versions
+that have the bug, to prove that it checks a real difference; on the versions
+that fixed it, Django's run must pass. If that changes, the suite says so.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import gc
 import logging
 import weakref
 
+import django
 import django.dispatch
 import pytest
 
@@ -24,18 +26,17 @@ def AnySignal(request, Signal):
     return django.dispatch.Signal if request.param == "django" else Signal
 
 
-def fixed_django_bug(reason, raises):
-    """Run the test with the backend's Signal and, expected to fail, Django's."""
+def fixed_django_bug(reason, raises, fixed_in=None):
+    """Run the test with the backend's Signal and with Django's.
+
+    Django's run is expected to fail (``xfail(strict=True)``) on the Django
+    versions that have the bug: those before ``fixed_in``, or all of them.
+    """
+    has_bug = fixed_in is None or django.VERSION < fixed_in
+    marks = [pytest.mark.xfail(strict=True, raises=raises, reason=reason)] if has_bug else []
     return pytest.mark.parametrize(
         "AnySignal",
-        [
-            pytest.param("cydispatch", id="cydispatch"),
-            pytest.param(
-                "django",
-                id="django",
-                marks=pytest.mark.xfail(strict=True, raises=raises, reason=reason),
-            ),
-        ],
+        [pytest.param("cydispatch", id="cydispatch"), pytest.param("django", id="django", marks=marks)],
         indirect=True,
     )
 
@@ -59,7 +60,7 @@ def find_reused_id(target_id, limit=200_000):
 
 
 @pytest.mark.parametrize("use_caching", [False, True])
-@fixed_django_bug("Django keys senders by id() alone (ticket 35801)", AssertionError)
+@fixed_django_bug("Django keys senders by id() alone (ticket 35801)", AssertionError, fixed_in=(6, 0))
 def test_dead_senders_id_reused_by_another_object(AnySignal, use_caching):
     signal = AnySignal(use_caching=use_caching)
     calls = []
@@ -89,6 +90,7 @@ def test_dead_senders_id_reused_by_another_object(AnySignal, use_caching):
     "Django registers a weakref.finalize per connect, kept until the receiver dies "
     "(ticket 36939)",
     AssertionError,
+    fixed_in=(6, 1),
 )
 def test_connect_disconnect_cycles_leave_nothing_behind(AnySignal):
     signal = AnySignal()
@@ -203,8 +205,9 @@ var = contextvars.ContextVar("var")
 
 @fixed_django_bug(
     "Django runs async receivers in tasks on copies of the context and drops their "
-    "changes (ticket 36714)",
-    AssertionError,
+    "changes (ticket 36714); before 5.0 it has no asynchronous receivers",
+    (AssertionError, AttributeError),
+    fixed_in=(6, 1),
 )
 def test_async_receivers_context_changes_reach_the_caller(AnySignal):
     signal = AnySignal()

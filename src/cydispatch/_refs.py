@@ -12,7 +12,6 @@ import weakref
 from collections.abc import Callable
 from types import FunctionType, MethodType
 from typing import Any
-from weakref import WeakMethod, ref
 
 #: A zero-argument callable returning the referenced object, or ``None`` once it died.
 Ref = Callable[[], Any]
@@ -46,8 +45,9 @@ def receiver_ref(receiver: Any, weak: bool, on_death: DeathCallback) -> Any:
             and hasattr(receiver, "__self__")
             and hasattr(receiver, "__func__")
         ):
-            return WeakMethod(receiver, on_death)
-        return ref(receiver, on_death)
+            return weakref.WeakMethod(receiver, on_death)
+        # Looked up at each call, as Django does: tests patch weakref.ref.
+        return weakref.ref(receiver, on_death)
     except TypeError as err:
         raise TypeError(
             f"{err}; a receiver that cannot be weakly referenced must be "
@@ -67,7 +67,7 @@ def sender_ref(sender: Any, on_death: DeathCallback) -> Ref | None:
     if sender is None:
         return None
     try:
-        return ref(sender, on_death)
+        return weakref.ref(sender, on_death)
     except TypeError:
         return strong_ref(sender)
 
@@ -79,7 +79,7 @@ def identity_ref(obj: Any) -> Ref | None:
     valid for any object at that id (see ``Signal._live_receivers``).
     """
     try:
-        return ref(obj)
+        return weakref.ref(obj)
     except TypeError:
         return None
 
