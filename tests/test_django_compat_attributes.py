@@ -11,7 +11,10 @@ import gc
 import threading
 import weakref
 
+import django
+import django.dispatch
 import pytest
+from support import ENTRY_FIELDS
 
 
 class Handler:
@@ -76,6 +79,40 @@ def test_entry_key_is_djangos_lookup_key(signal):
         ((id(handler), id(Handler.method)), id(sender)),
         ("uid", id(None)),
     ]
+
+
+def test_entries_have_the_installed_djangos_shape(signal):
+    """Code that unpacks entries by the installed Django's arity works on cydispatch."""
+    djangos = django.dispatch.Signal()
+    handler = Handler()
+    sender = Sender()
+    connections = [
+        {"receiver": receiver},
+        {"receiver": handler.method, "sender": sender},
+        {"receiver": receiver, "weak": False, "sender": sender},
+        {"receiver": async_receiver, "dispatch_uid": "uid"},
+    ]
+    for connection in connections:
+        signal.connect(**connection)
+        djangos.connect(**connection)
+    for ours, theirs in zip(signal.receivers, djangos.receivers, strict=True):
+        assert len(ours) == len(theirs) == len(ENTRY_FIELDS)
+        assert ours[0] == theirs[0]
+        assert type(ours[1]) is type(theirs[1])
+        if "is_async" in ENTRY_FIELDS:
+            assert ours[-1] is theirs[-1]
+        if "sender_ref" in ENTRY_FIELDS:
+            assert (ours[2] is None) is (theirs[2] is None)
+            assert ours[2] is None or ours[2]() is theirs[2]()
+
+
+def test_live_receivers_has_the_installed_djangos_shape(signal):
+    djangos = django.dispatch.Signal()
+    for each in (signal, djangos):
+        each.connect(receiver)
+    ours, theirs = signal._live_receivers(None), djangos._live_receivers(None)
+    assert type(ours) is type(theirs)
+    assert ours == theirs
 
 
 def test_entries_in_connection_order(signal):
@@ -249,16 +286,32 @@ def test_clear_dead_receivers_without_dead_receivers(signal):
     assert len(signal.receivers) == 1
 
 
+def live(signal, sender):
+    """``_live_receivers(sender)`` as ``(sync, async)``, whatever the installed Django's shape.
+
+    Before Django 5.0 it returns one list: the synchronous receivers, then
+    the asynchronous ones (which that Django did not have).
+    """
+    result = signal._live_receivers(sender)
+    if django.VERSION >= (5, 0):
+        assert type(result) is tuple
+        return result
+    assert type(result) is list
+    sync_receivers = [r for r in result if r is not async_receiver]
+    assert result == [*sync_receivers, *[r for r in result if r is async_receiver]]
+    return sync_receivers, result[len(sync_receivers):]
+
+
 def test_live_receivers_splits_sync_and_async(signal):
     handler = Handler()
     sender = Sender()
     signal.connect(async_receiver)
     signal.connect(receiver)
     signal.connect(handler.method, sender=sender)
-    sync_receivers, async_receivers = signal._live_receivers(None)
+    sync_receivers, async_receivers = live(signal, None)
     assert sync_receivers == [receiver]
     assert async_receivers == [async_receiver]
-    sync_receivers, async_receivers = signal._live_receivers(sender)
+    sync_receivers, async_receivers = live(signal, sender)
     assert sync_receivers == [receiver, handler.method]
     assert async_receivers == [async_receiver]
 
@@ -269,11 +322,11 @@ def test_live_receivers_leaves_out_dead_ones(signal):
     signal.connect(handler.method)
     del handler
     gc.collect()
-    assert signal._live_receivers(None) == ([receiver], [])
+    assert live(signal, None) == ([receiver], [])
 
 
 def test_live_receivers_of_an_empty_signal(signal):
-    sync_receivers, async_receivers = signal._live_receivers(None)
+    sync_receivers, async_receivers = live(signal, None)
     assert list(sync_receivers) == [] and list(async_receivers) == []
 
 

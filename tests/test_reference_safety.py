@@ -226,7 +226,7 @@ def connect_send_disconnect(signal, w, loop):
     value, other = w.values[0], w.values[14]
     for sender in w.senders:
         assert signal.has_listeners(sender) is True
-        sync_receivers, async_receivers = signal._live_receivers(sender)
+        sync_receivers, async_receivers = signal._receivers_to_call(sender)
         assert len(sync_receivers) == 4 and async_receivers == []
         assert len(signal.send(sender, value=value, other=other)) == 4
         assert len(signal.send(sender=sender, value=value)) == 4
@@ -358,7 +358,7 @@ def transient_senders(signal, w, loop):
         assert len(signal.send(int("7" * 25) + i, value=value)) == 2
         assert len(signal.send_robust(sender="".join(["transient ", str(i)]), value=value)) == 2
         assert signal.has_listeners(Sender()) is True
-        assert len(signal._live_receivers(object())[0]) == 2
+        assert len(signal._receivers_to_call(object())[0]) == 2
     # Connected for a sender that then dies: the connections go with it.
     sender = Sender()
     signal.connect(w.handler.method, sender=sender)
@@ -436,7 +436,7 @@ def async_receivers(signal, w, loop):
         assert len(loop.run_until_complete(signal.asend_robust(sender=sender, value=value))) == 4
         assert len(signal.send(sender, value=value)) == 4
         assert len(signal.send_robust(sender=sender, value=value)) == 4
-    assert signal._live_receivers(w.text)[1] == [w.coroutine_function, w.handler.async_method]
+    assert signal._receivers_to_call(w.text)[1] == [w.coroutine_function, w.handler.async_method]
     disconnect_all(signal, w.function, w.not_weak, w.handler.async_method)
     signal.connect(w.async_failing)
     responses = loop.run_until_complete(signal.asend_robust(w.sender, value=value))

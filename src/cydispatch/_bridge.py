@@ -66,10 +66,10 @@ class _InContext:
             try:
                 value = yield yielded
             except GeneratorExit:
-                steps.close()  # type: ignore[attr-defined]
+                steps.close()
                 raise
             except BaseException as err:  # a cancellation, thrown in: pass it on
-                step, value = steps.throw, err  # type: ignore[attr-defined]
+                step, value = steps.throw, err
             else:
                 step = steps.send
 
@@ -172,10 +172,11 @@ async def asend(signal: _SignalLike, sender: object, named: Mapping[str, Any], r
     calls = _async_calls(signal, sender, named, async_receivers, robust)
     receivers_done = asyncio.gather(*(_InContext(call, shared) for call in calls))
     try:
-        responses, results = await asyncio.gather(
+        sync_responses: Responses
+        sync_responses, results = await asyncio.gather(
             _InContext(call_sync(signal, sender, named, sync_receivers), own), receivers_done
         )
     finally:
         _restore(own, before)
         _restore(shared, before)
-    return responses + list(zip(async_receivers, results))
+    return sync_responses + list(zip(async_receivers, results))
