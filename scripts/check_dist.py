@@ -63,7 +63,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "cydispatch"
 #: The modules compiled by setup.py (``COMPILED_MODULES``) with their source suffix.
 COMPILED = {"_cdispatch": ".pyx", "_entries": ".py", "_keys": ".py", "_refs": ".py", "_validation": ".py"}
-PYTHONS = ["cp310", "cp311", "cp312", "cp313", "cp314", "cp314t"]
+PYTHONS = ["cp310", "cp311", "cp312", "cp313", "cp314", "cp314t", "cp315", "cp315t"]
 EXPECTED_IDENTIFIERS = {
     "linux": {
         f"{py}-{libc}_{arch}" for py in PYTHONS for libc in ("manylinux", "musllinux") for arch in ("x86_64", "aarch64")

@@ -322,7 +322,8 @@ if MODE == "install":
     from django.dispatch.dispatcher import _make_id
 
     keys = [entry[0] for entry in post_save.receivers]
-    sync_receivers, async_receivers = post_save._live_receivers(Product)
+    live = post_save._live_receivers(Product)  # one list before Django 5.0
+    sync_receivers, async_receivers = live if django.VERSION >= (5, 0) else (live, [])
     with post_save.lock:
         post_save._clear_dead_receivers()
     report["internals"] = {
