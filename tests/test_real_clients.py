@@ -4,8 +4,9 @@
 reports what happened: sentry-sdk's spans (it replaces ``_live_receivers``),
 factory_boy's and django-reversion's ``mute_signals`` (they assign
 ``receivers`` and the cache, reversion while holding ``lock``),
-django-test-migrations' ``mute_migrate_signals`` and django-debug-toolbar's
-signals panel (it reads ``receivers``). The report after ``install()``, on
+django-test-migrations' ``mute_migrate_signals``, django-debug-toolbar's
+signals panel (it reads ``receivers``) and django-extensions' ``list_signals``
+(it unpacks entries by the installed Django's arity). The report after ``install()``, on
 each backend, must equal the report on stock Django, section by section.
 """
 
@@ -15,10 +16,11 @@ import json
 import types
 from typing import Any
 
+import django
 import pytest
 from support import run_python
 
-SECTIONS = ["test_migrations", "sentry", "factory_boy", "reversion", "debug_toolbar"]
+SECTIONS = ["test_migrations", "sentry", "factory_boy", "reversion", "debug_toolbar", "django_extensions"]
 
 
 def clients(mode: str, backend: types.ModuleType | None) -> Any:
@@ -61,3 +63,5 @@ def test_what_the_packages_saw_on_django(stock):
     assert spans.count("djangoproject.orders.update_stock") == 2 + ("asend" in stock["sentry"]["results"])
     assert spans.count("djangoproject.audit.models.category_changed") == 2
     assert stock["debug_toolbar"]["order_placed"] == ["send_confirmation", "update_stock"]
+    if django.VERSION < (6, 0):  # its unpacking predates Django 6's entries
+        assert any("audit.models" in line for line in stock["django_extensions"])

@@ -15,6 +15,8 @@ the package and the project's receivers did, as plain data:
 * django-test-migrations' ``mute_migrate_signals`` swaps ``receivers`` around
   a migration.
 * django-debug-toolbar's signals panel lists every receiver from ``receivers``.
+* django-extensions' ``list_signals`` unpacks ``receivers`` entries with the
+  arity of the installed Django.
 """
 
 from __future__ import annotations
@@ -196,6 +198,17 @@ panel.generate_stats(None, None)
 report["debug_toolbar"] = {
     name: receivers for name, receivers in panel.get_stats()["signals"] if name in ("order_placed", "post_save")
 }
+
+# -- django-extensions ------------------------------------------------------------------
+
+from django_extensions.management.commands.list_signals import Command as ListSignals  # noqa: E402
+
+try:
+    listed = ListSignals().handle()
+except Exception as err:  # it unpacks entries by Django version: 6.x's stock ones fail it
+    report["django_extensions"] = ["raised", type(err).__name__, str(err)]
+else:
+    report["django_extensions"] = [line for line in listed.splitlines() if "djangoproject" in line]
 
 print(json.dumps(report, default=label))
 sys.stdout.flush()
