@@ -196,19 +196,28 @@ def test_database_override_warning_points_at_the_override(report, stock):
 
 
 def test_async_receivers_with_send_and_asend(report, stock):
-    assert report["async"] == [
+    expected = [
         ["pre_init", "Tag", ["args", "kwargs"]],
         ["post_init", "Tag", ["instance"]],
         ["sync post_save", "Tag:async"],
         ["async post_save", "Tag:async", True],
-        ["sync post_save", "Tag:async"],
+        ["sync post_save", "Tag:async"],  # asend
         ["async post_save", "Tag:async", False],
         ["asend", [["on_post_save", None], ["on_tag_saved_sync", "sync"], ["on_tag_saved_async", "async"]]],
         ["sync post_save", "Tag:async"],
         ["asend_robust", [["on_tag_saved_sync", "'sync'"], ["fails", "LookupError('async failure')"]]],
     ]
+
+    def settled(records):
+        # Before Django 6.1 asend's synchronous batch runs concurrently with
+        # the asynchronous receiver: the order of their two records is a race.
+        if django.VERSION >= (6, 1):
+            return records
+        return records[:4] + sorted(records[4:6], key=repr) + records[6:]
+
+    assert settled(report["async"]) == settled(expected)
     if django.VERSION >= (5, 0):
-        assert report["async"] == stock["async"]
+        assert settled(report["async"]) == settled(stock["async"])
 
 
 # -- what code written for Django reaches into ------------------------------------------
