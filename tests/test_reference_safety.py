@@ -637,6 +637,9 @@ def test_cache_stays_bounded_with_transient_senders(backend):
     def receiver(**kwargs):
         return None
 
+    # Taken the same way as below: how many references a call's argument and
+    # the frame count for differs between Python versions (3.14 borrows).
+    unconnected = sys.getrefcount(receiver)
     signal.connect(receiver)
     cache = signal.sender_receivers_cache
     largest = 0
@@ -656,5 +659,4 @@ def test_cache_stays_bounded_with_transient_senders(backend):
     assert largest <= backend.CACHE_LIMIT
     assert len(watched) == 10
     assert [ref() for ref in watched] == [None] * 10  # freed at once, without a collection
-    references = sys.getrefcount(receiver)
-    assert references == 2  # this frame's, and getrefcount's argument
+    assert sys.getrefcount(receiver) == unconnected  # held weakly: nothing kept it
