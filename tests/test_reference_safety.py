@@ -36,6 +36,8 @@ from asgiref.sync import sync_to_async
 
 #: Rounds measured after the warm-up round, for (b) and (c).
 ROUNDS = 10
+#: Windows of ROUNDS over which traced memory is measured; the least growth counts.
+WINDOWS = 3
 #: How much ``len(gc.get_objects())`` may grow over all the rounds: a constant.
 GC_SLACK = 30
 #: How much traced memory may grow over all the rounds, in bytes: a constant.
@@ -562,15 +564,22 @@ def test_traced_memory_stays_flat(cycle):
         cycle(cycle.per_round)  # warm-up, traced
         settle(threads)
         traced_memory()  # warm-up: the filters' patterns are compiled and cached
-        before = traced_memory()
-        for _ in range(ROUNDS):
-            cycle(cycle.per_round)
-        settle(threads)
-        growth = traced_memory() - before
+        # The growth over each of a few windows of ROUNDS: a leak grows every
+        # window; noise does not. (Python 3.10 keeps a frame per code object
+        # for reuse, traced at the function's definition, and swaps it for a
+        # new one on recursion: a few KB come and go from window to window.)
+        growths = []
+        for _ in range(WINDOWS):
+            before = traced_memory()
+            for _ in range(ROUNDS):
+                cycle(cycle.per_round)
+            settle(threads)
+            growths.append(traced_memory() - before)
     finally:
         if not already_tracing:
             tracemalloc.stop()
-    assert growth <= MEMORY_SLACK, f"{growth} bytes more after {cycle.per_round * ROUNDS} cycles"
+    growth = min(growths)
+    assert growth <= MEMORY_SLACK, f"{growths} bytes more in windows of {cycle.per_round * ROUNDS} cycles"
 
 
 # -- garbage collection of a signal ------------------------------------------------
