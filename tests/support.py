@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -9,6 +10,7 @@ import threading
 import types
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 TESTS = Path(__file__).parent
 ENV_VAR = "CYDISPATCH_NO_EXTENSIONS"
@@ -61,6 +63,13 @@ def run_python(args: list[str], backend: types.ModuleType | None) -> subprocess.
         timeout=120,
         check=False,
     )
+
+
+def project_report(module: str, mode: str, backend: types.ModuleType | None) -> Any:
+    """Run ``python -m djangoproject.<module> <mode>`` on ``backend``; return the JSON it printed."""
+    completed = run_python(["-m", f"djangoproject.{module}", mode], backend)
+    assert completed.returncode == 0, completed.stderr
+    return json.loads(completed.stdout)
 
 
 def _django_entry_fields() -> tuple[str, ...]:

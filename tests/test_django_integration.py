@@ -12,14 +12,13 @@ the installed runs must match.
 from __future__ import annotations
 
 import importlib
-import json
 import sys
 import types
 from typing import Any
 
 import django
 import pytest
-from support import run_python
+from support import project_report, run_python
 
 #: Django's built-in signals, by the module that defines them.
 BUILT_IN_SIGNALS = [
@@ -47,22 +46,17 @@ BUILT_IN_SIGNALS = [
 ]
 
 
-def scenarios(mode: str, backend: types.ModuleType | None) -> Any:
-    completed = run_python(["-m", "djangoproject.scenarios", mode], backend)
-    assert completed.returncode == 0, completed.stderr
-    return json.loads(completed.stdout)
-
 
 @pytest.fixture(scope="session")
 def stock() -> Any:
     """The report of the test project on Django's own dispatcher."""
-    return scenarios("stock", None)
+    return project_report("scenarios", "stock", None)
 
 
 @pytest.fixture(scope="session")
 def report(backend: types.ModuleType) -> Any:
     """The report of the test project after ``install()``, on ``backend``."""
-    return scenarios("install", backend)
+    return project_report("scenarios", "install", backend)
 
 
 # -- the switch ---------------------------------------------------------------------
@@ -99,7 +93,7 @@ def test_install_is_idempotent(report):
     ids=["after-django-setup", "after-a-module-bound-Signal"],
 )
 def test_install_too_late_raises_and_changes_nothing(backend, mode, found):
-    outcome = scenarios(mode, backend)
+    outcome = project_report("scenarios", mode, backend)
     first, second = outcome["errors"]  # every call raises: nothing was half switched
     assert first == second
     assert first.startswith("cydispatch.django.install() was called too late")

@@ -12,33 +12,27 @@ each backend, must equal the report on stock Django, section by section.
 
 from __future__ import annotations
 
-import json
 import types
 from typing import Any
 
 import django
 import pytest
-from support import run_python
+from support import project_report
 
 SECTIONS = ["test_migrations", "sentry", "factory_boy", "reversion", "debug_toolbar", "django_extensions"]
 
-
-def clients(mode: str, backend: types.ModuleType | None) -> Any:
-    completed = run_python(["-m", "djangoproject.clients", mode], backend)
-    assert completed.returncode == 0, completed.stderr
-    return json.loads(completed.stdout)
 
 
 @pytest.fixture(scope="session")
 def stock() -> Any:
     """What the packages did on Django's own dispatcher."""
-    return clients("stock", None)
+    return project_report("clients", "stock", None)
 
 
 @pytest.fixture(scope="session")
 def report(backend: types.ModuleType) -> Any:
     """What the packages did after ``install()``, on ``backend``."""
-    return clients("install", backend)
+    return project_report("clients", "install", backend)
 
 
 def test_the_packages_ran_on_the_backend(report, stock, backend):
