@@ -26,14 +26,17 @@ def AnySignal(request, Signal):
     return django.dispatch.Signal if request.param == "django" else Signal
 
 
-def fixed_django_bug(reason, raises, fixed_in=None, since=None):
+def fixed_django_bug(reason, raises, fixed_in=None, since=None, introduced_in=None):
     """Run the test with the backend's Signal and with Django's.
 
     Django's run is expected to fail (``xfail(strict=True)``) on the Django
-    versions that have the bug: those before ``fixed_in``, or all of them. It
-    is skipped before ``since``, the version that has what the test uses.
+    versions that have the bug: from ``introduced_in`` (or always) to before
+    ``fixed_in`` (or on). It is skipped before ``since``, the version that has
+    what the test uses.
     """
-    has_bug = fixed_in is None or django.VERSION < fixed_in
+    has_bug = (introduced_in is None or django.VERSION >= introduced_in) and (
+        fixed_in is None or django.VERSION < fixed_in
+    )
     marks = [pytest.mark.xfail(strict=True, raises=raises, reason=reason)] if has_bug else []
     if since is not None and django.VERSION < since:
         marks = [pytest.mark.skip(reason=f"Django {django.get_version()} has nothing to compare")]
@@ -84,6 +87,32 @@ def test_dead_senders_id_reused_by_another_object(AnySignal, use_caching):
     assert signal.has_listeners(impostor) is False
     assert signal.send(impostor) == []
     assert calls == []
+
+
+@fixed_django_bug(
+    "Django 6 holds a sender by a weakref.ref, which dies at once for a bound method: "
+    "the connection is lost",
+    AssertionError,
+    introduced_in=(6, 0),
+)
+def test_a_bound_method_sender(AnySignal):
+    signal = AnySignal()
+
+    class Owner:
+        def method(self):
+            pass
+
+    owner = Owner()
+
+    def receiver(**kwargs):
+        return "received"
+
+    signal.connect(receiver, sender=owner.method, weak=False)
+    gc.collect()
+    assert signal.send(owner.method) == [(receiver, "received")]
+    assert signal.has_listeners(owner.method)
+    assert signal.send(Owner().method) == []  # another instance's method is another sender
+    assert signal.disconnect(receiver, sender=owner.method) is True
 
 
 # -- 2. connect/disconnect leaks ----------------------------------------------------

@@ -8,4 +8,5 @@ cpdef tuple make_entry(object receiver, object sender, bint weak, object dispatc
 cpdef bint is_dead(tuple entry) except -1
 cpdef list checked_entries(object entries)
 cpdef dict index_entries(object entries)
+cpdef bint _is_sender(object entry_sender, object sender) except -1
 cpdef list matching_entries(object entries, object sender)

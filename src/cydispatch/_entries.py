@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Hashable, Iterable
+from types import MethodType
 from typing import Any
 
 from ._flavour import ENTRY_FIELDS, any_sender, pack_entry, unpack_entry
@@ -46,6 +47,15 @@ def is_dead(entry: Entry) -> bool:
     )
 
 
+def _is_sender(entry_sender: Any, sender: Any) -> bool:
+    """Whether an entry's reference to its sender (or ``None``: none known) refers to ``sender``."""
+    if entry_sender is None:
+        return True
+    live = entry_sender()
+    # A bound method sender is equal, not identical, to the one connected.
+    return live is sender or (type(live) is MethodType and live == sender)
+
+
 def matching_entries(entries: Iterable[Entry], sender: Any) -> list[tuple[Any, bool]]:
     """``(receiver, is_async)`` of each entry that a send from ``sender`` reaches, in order.
 
@@ -58,9 +68,7 @@ def matching_entries(entries: Iterable[Entry], sender: Any) -> list[tuple[Any, b
     found = []
     for entry in entries:
         receiver, sender_id, entry_sender, receiver_is_async = unpack_entry(entry)
-        if not any_sender(sender_id) and (
-            sender_id != sender_key or (entry_sender is not None and entry_sender() is not sender)
-        ):
+        if not any_sender(sender_id) and (sender_id != sender_key or not _is_sender(entry_sender, sender)):
             continue
         if receiver_is_async is None:  # a shape without the field: ask the receiver
             live = receiver() if isinstance(receiver, weakref.ReferenceType) else receiver

@@ -75,10 +75,16 @@ class SenderId(int):
     ref: Any
 
 
+class SenderIds(tuple):  # type: ignore[type-arg]
+    """``SenderId`` for a bound method sender, whose id is ``(id(instance), id(function))``."""
+
+    ref: Any
+
+
 def _with_sender(key: Any, sender_ref: Any) -> Any:
     if sender_ref is None:
         return key
-    sender_id = SenderId(key[1])
+    sender_id = (SenderIds if isinstance(key[1], tuple) else SenderId)(key[1])
     sender_id.ref = sender_ref
     return (key[0], sender_id)
 

@@ -59,7 +59,8 @@ def sender_ref(sender: Any, on_death: DeathCallback) -> Ref | None:
     """Return the registry's reference to a connection's ``sender``.
 
     ``None`` stands for "any sender". Otherwise a weak reference that reports
-    the sender's death, so its connections go with it; a sender that cannot
+    the sender's death, so its connections go with it (for a bound method, a
+    ``WeakMethod``: it lives as long as the instance and the function); a sender that cannot
     be weakly referenced is held strongly for as long as it is connected, so
     its id can never be reused by another object meanwhile (Django keys by id
     alone: ticket 35801).
@@ -67,6 +68,10 @@ def sender_ref(sender: Any, on_death: DeathCallback) -> Ref | None:
     if sender is None:
         return None
     try:
+        if type(sender) is MethodType:
+            # A bound method is made anew at each access: a reference to the
+            # one given would die at once (Django 6.0 loses such connections).
+            return weakref.WeakMethod(sender, on_death)
         return weakref.ref(sender, on_death)
     except TypeError:
         return strong_ref(sender)
