@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import types
@@ -19,7 +20,8 @@ from pathlib import Path
 import pytest
 from support import ENV_VAR, TESTS
 
-RUNNER = Path(sys.executable).with_name("opentelemetry-instrument")
+#: The runner's console script, beside this interpreter (``.exe`` on Windows).
+RUNNER = Path(shutil.which("opentelemetry-instrument", path=str(Path(sys.executable).parent)) or "missing")
 
 
 def run_under_opentelemetry(backend: types.ModuleType, opt_in: bool) -> subprocess.CompletedProcess[str]:
