@@ -32,7 +32,7 @@ PARAMS = [
     pytest.param(
         (scenario, implementation),
         id=f"{scenario.name}-{implementation}",
-        # tests/conftest.py's --no-c-extensions deselects these on purpose.
+        # -m 'not c_extension' leaves these out, for a pure install.
         marks=[pytest.mark.c_extension] if implementation == COMPILED else [],
     )
     for scenario in SCENARIOS

@@ -146,15 +146,16 @@ LOCAL_LEFTOVERS = (".git", ".venv", "build", "dist", "*.egg-info", "__pycache__"
 
 
 def clean_copy(dest: Path) -> Path:
-    """Copy the source tree as a fresh clone has it (plus files not committed yet), to ``dest``.
+    """Copy the source tree as a fresh clone has it, to ``dest``.
 
     Building from the working tree itself would let leftovers of earlier builds
     decide what the sdist holds: setuptools adds whatever a stale
     ``*.egg-info/SOURCES.txt`` lists. With git, the files are the tracked ones
-    and the new ones it does not ignore; without, the tree minus build leftovers.
+    only (a file not added yet would pass here and fail in a fresh clone);
+    without, the tree minus build leftovers.
     """
     listed = subprocess.run(
-        ["git", "-C", str(ROOT), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        ["git", "-C", str(ROOT), "ls-files", "-z", "--cached"],
         capture_output=True, check=False,
     )
     if listed.returncode == 0 and (ROOT / ".git").exists():
