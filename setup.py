@@ -20,6 +20,7 @@ TRACE = bool(os.environ.get("CYDISPATCH_CYTHON_TRACE"))
 COMPILED_MODULES = [
     ("_cdispatch", ".pyx"),
     ("_entries", ".py"),
+    ("_registry", ".py"),
     ("_keys", ".py"),
     ("_refs", ".py"),
     ("_validation", ".py"),

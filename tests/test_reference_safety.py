@@ -636,7 +636,7 @@ def transient_sender(i):
     return f"transient sender {i}"
 
 
-def test_cache_stays_bounded_with_transient_senders(backend):
+def test_senders_without_connections_of_their_own_share_one_plan(backend):
     signal = backend.Signal()
 
     def receiver(**kwargs):
@@ -660,8 +660,35 @@ def test_cache_stays_bounded_with_transient_senders(backend):
         if batch % 10 == 0:
             watched.append(weakref.ref(senders[1]))  # a Sender instance
         del senders, sender
-    assert len(cache) <= backend.CACHE_LIMIT
-    assert largest <= backend.CACHE_LIMIT
+    assert largest == 1  # the shared plan, whatever the number of senders
     assert len(watched) == 10
     assert [ref() for ref in watched] == [None] * 10  # freed at once, without a collection
     assert sys.getrefcount(receiver) == unconnected  # held weakly: nothing kept it
+
+
+def test_a_plan_per_sender_with_connections_of_its_own_and_none_for_the_dead(backend):
+    signal = backend.Signal()
+
+    def receiver(**kwargs):
+        return kwargs["sender"]
+
+    def everyone(**kwargs):
+        return None
+
+    signal.connect(everyone)
+    cache = signal.sender_receivers_cache
+    largest = 0
+    for _ in range(20):
+        senders = [Sender() for _ in range(200)]
+        for sender in senders:
+            signal.connect(receiver, sender=sender)
+        assert signal.send(object()) == [(everyone, None)]
+        for sender in senders:
+            assert signal.send(sender) == [(everyone, None), (receiver, sender)]
+            largest = max(largest, len(cache))
+        del senders, sender
+        # The dead senders' connections and plans go with them, at the next send.
+        assert signal.send(None) == [(everyone, None)]
+        assert len(signal.receivers) == 1
+        assert len(cache) == 1
+    assert largest == 201  # 200 own plans and the shared one: bounded by the connections

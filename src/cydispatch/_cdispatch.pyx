@@ -34,8 +34,9 @@ from ._flavour import live_receivers_result, split_live_receivers
 from ._refs import sweep_flagger
 from ._validation import normalize_signal_args
 
-from cydispatch._entries cimport checked_entries, index_entries, is_dead, make_entry, matching_entries
+from cydispatch._entries cimport checked_entries, is_dead, is_sender, make_entry, matching_entries
 from cydispatch._keys cimport lookup_key
+from cydispatch._registry cimport Registry
 from cydispatch._refs cimport identity_ref, strong_ref
 
 cdef extern from *:
@@ -123,9 +124,6 @@ cdef extern from "Python.h":
     PyTypeObject *Py_TYPE(object obj)
     int PyObject_GenericSetAttr(object obj, object name, PyObject *value) except -1
 
-#: How many senders' plans a signal keeps before it prunes the cache.
-CACHE_LIMIT = 512
-
 cdef enum:
     STACK_SIZE = 16
 
@@ -160,9 +158,10 @@ cdef class Plan:
     a plan, so the pointers stay valid for as long as the plan lives.
     """
 
-    cdef readonly object sender_ref
+    cdef readonly object sender_ref  # the sender of an own plan (see identity_ref)
     cdef PyObject *sender_id      # compared, never dereferenced
     cdef size_t version           # the signal's version it was made at
+    cdef readonly bint shared     # the plan of every sender without connections of its own
     cdef Target *sync_targets
     cdef Py_ssize_t n_sync
     cdef readonly tuple async_refs
@@ -197,14 +196,16 @@ cdef class Plan:
         self.n_sync += 1
         return 0
 
-    cdef inline bint serves(self, PyObject *sender):
-        """Whether this plan is the one for ``sender`` (not for a dead object at its address)."""
-        if self.sender_id != sender:
-            return False
-        if self.sender_ref is None:
-            return True
-        live = cyd_deref(<PyObject *>self.sender_ref)
-        return <PyObject *>live == sender
+    cdef inline bint serves(self, object sender) except -1:
+        """Whether this own plan is the one for ``sender`` (not for a dead object at its address)."""
+        if self.sender_id == <PyObject *>sender:
+            if self.sender_ref is None:
+                return True  # a sender that cannot be weakly referenced: see identity_ref
+            if type(self.sender_ref) is _ReferenceType:
+                live = cyd_deref(<PyObject *>self.sender_ref)
+                return live is sender
+        # A bound method sender is made anew at each access: compared by equality.
+        return type(self.sender_ref) is _WeakMethod and is_sender(self.sender_ref, sender)
 
     cdef inline object live_receiver(self, Py_ssize_t i):
         """The receiver that target ``i`` calls, or ``None`` once it died."""
@@ -236,13 +237,15 @@ cdef class Plan:
         return [r for r in [ref() for ref in self.async_refs] if r is not None]
 
 
-cdef Plan _new_plan(object sender, object entries, size_t version):
+cdef Plan _new_plan(object sender, Registry registry, object own_id, size_t version):
+    """The plan of a send from ``sender`` (whose own id is ``own_id``: see ``Registry.own_id``)."""
     cdef Plan plan = Plan.__new__(Plan)
-    plan.sender_ref = identity_ref(sender)
-    plan.sender_id = <PyObject *>sender
+    plan.shared = own_id is None
+    plan.sender_ref = None if plan.shared else identity_ref(sender)
+    plan.sender_id = NULL if plan.shared else <PyObject *>sender
     plan.version = version
     plan.owned = []
-    matches = matching_entries(entries, sender)
+    matches = matching_entries(registry.entries_for(own_id), sender)
     plan.sync_targets = <Target *>PyMem_Malloc(max(len(matches), 1) * sizeof(Target))
     if plan.sync_targets == NULL:
         raise MemoryError()
@@ -314,7 +317,7 @@ cdef class SignalCore:
     cdef readonly object _state_lock   # see _pydispatch.Signal.__init__
     cdef object _receivers        # a ReceiverList
     cdef dict _cache              # sender_receivers_cache
-    cdef dict _index
+    cdef Registry _registry
     cdef Py_ssize_t _n_receivers
     cdef object _flag_sweep
     cdef KeywordLayout _layout
@@ -333,7 +336,7 @@ cdef class SignalCore:
         # The fields the C code uses without a check, valid even before (or
         # without) __init__: ``Signal.__new__(Signal).send(None)`` must raise,
         # not crash. __init__ sets them again.
-        self._index = {}
+        self._registry = Registry()
         self._cache = {}
         self._receivers = []
         self._layout = _new_layout(None)
@@ -342,7 +345,7 @@ cdef class SignalCore:
     def __init__(self, use_caching=False, providing_args=None):
         self.use_caching, self.providing_args = normalize_signal_args(use_caching, providing_args)
         self.lock = threading.Lock()
-        self._index = {}
+        self._registry = Registry()
         self._n_receivers = 0
         self._cache = {}
         self._dead_receivers = False
@@ -379,15 +382,15 @@ cdef class SignalCore:
         # entries are checked now; the next connect, disconnect or send
         # rebuilds the index and caches from them, under the lock.
         new = self._adopt(entries)
-        index = index_entries(new)
+        registry = Registry(new)
         with self._state_lock:
             with cython.critical_section(self):
                 self._receivers = new
-                self._index = index
+                self._registry = registry
                 self._last_plan = None
                 cache = self._cache
             self._dead_receivers = True
-        # The index and plans are replaced early, so that nothing holds the old
+        # The registry and plans are replaced early, so that nothing holds the old
         # entries; what a concurrent connect or send did meanwhile is redone
         # by that rebuild.
         cache.clear()
@@ -406,9 +409,9 @@ cdef class SignalCore:
         with cython.critical_section(self):
             return self._receivers
 
-    cdef dict _current_index(self):
+    cdef Registry _current_registry(self):
         with cython.critical_section(self):
-            return self._index
+            return self._registry
 
     @property
     def sender_receivers_cache(self):
@@ -424,11 +427,11 @@ cdef class SignalCore:
             self._cache = cache
 
     cdef int _rebuild(self, object entries) except -1:
-        # The caller holds self.lock: the index and caches follow ``entries``.
-        index = index_entries(entries)
+        # The caller holds self.lock: the registry and caches follow ``entries``.
+        registry = Registry(entries)
         self._n_receivers = len(entries)
         with cython.critical_section(self):
-            self._index = index
+            self._registry = registry
         self._invalidate()
         return 0
 
@@ -462,7 +465,7 @@ cdef class SignalCore:
         lock.acquire()
         try:
             self._sweep()
-            if self._current_index().setdefault(entry[0], entry) is not entry:
+            if not self._current_registry().add(entry):
                 return False
             PyList_Append(self._current(), entry)  # not ReceiverList.append: no report
             self._n_receivers += 1
@@ -479,7 +482,7 @@ cdef class SignalCore:
         lock.acquire()
         try:
             self._sweep()
-            entry = self._current_index().pop(key, None)
+            entry = self._current_registry().remove(key)
             if entry is None:
                 return False
             _remove_entry(self._current(), entry)
@@ -601,6 +604,7 @@ cdef class SignalCore:
     cdef Plan _plan_for(self, object sender):
         cdef Plan plan
         cdef dict cache
+        cdef Registry registry
         if self._dead_receivers:
             with self.lock:
                 self._sweep()
@@ -608,15 +612,22 @@ cdef class SignalCore:
         with cython.critical_section(self):
             plan = self._last_plan
             cache = self._cache
-        if plan is not None and plan.version == self._version and cache and plan.serves(<PyObject *>sender):
-            return plan
-        cached = cache.get(PyLong_FromVoidPtr(<PyObject *>sender))
+            registry = self._registry
+        if plan is not None and plan.version == self._version and cache:
+            if plan.shared:
+                if not registry.by_sender:
+                    return plan
+            elif plan.serves(sender):
+                return plan
+        own_id = registry.own_id(sender)
+        cached = cache.get(own_id)
         # The cache is public: what code put there (or kept from before a
         # change and assigned back) is used only if it is a current plan.
         if (
             type(cached) is Plan
             and (<Plan>cached).version == self._version
-            and (<Plan>cached).serves(<PyObject *>sender)
+            and (<Plan>cached).shared == (own_id is None)
+            and ((<Plan>cached).shared or (<Plan>cached).serves(sender))
         ):
             plan = <Plan>cached
         else:
@@ -627,14 +638,15 @@ cdef class SignalCore:
 
     cdef Plan _make_plan(self, object sender):
         cdef dict cache
+        cdef Registry registry
         with self.lock:
             self._sweep()
-            plan = _new_plan(sender, self._current(), self._version)
+            registry = self._current_registry()
+            own_id = registry.own_id(sender)
+            plan = _new_plan(sender, registry, own_id, self._version)
             with cython.critical_section(self):
                 cache = self._cache
-            if len(cache) >= CACHE_LIMIT:
-                _prune(cache)
-            cache[PyLong_FromVoidPtr(<PyObject *>sender)] = plan
+            cache[own_id] = plan
         return plan
 
     cdef KeywordLayout _layout_for(self, PyObject *names_in):
@@ -652,21 +664,13 @@ cdef class SignalCore:
 cdef void _remove_entry(object entries, object entry) except *:
     """Remove ``entry``, found by identity, from ``entries`` without reporting it."""
     cdef Py_ssize_t position
-    # A ReceiverList has a list's layout, so the list macros apply.
-    for position in range(PyList_GET_SIZE(entries)):
+    # A ReceiverList has a list's layout, so the list macros apply. From the
+    # end: what is disconnected is most often what was connected last.
+    for position in range(PyList_GET_SIZE(entries) - 1, -1, -1):
         if PyList_GET_ITEM(entries, position) == <PyObject *>entry:
             PyList_SetSlice(entries, position, position + 1, NULL)
             return
     raise ValueError("entry not in the registry")
-
-
-cdef void _prune(dict cache):
-    """Make room in a full cache: drop the plans of dead senders, or all of them."""
-    for sender_id, plan in list(cache.items()):
-        if type(plan) is not Plan or (<Plan>plan).sender_ref is None or (<Plan>plan).sender_ref() is None:
-            del cache[sender_id]
-    if len(cache) > CACHE_LIMIT // 2:
-        cache.clear()
 
 
 cdef object _send(PyObject *self_ptr, PyObject **args, Py_ssize_t nargs, PyObject *kwnames, int robust):

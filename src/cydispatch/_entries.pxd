@@ -7,6 +7,5 @@ from cydispatch._validation cimport code_flags, is_async, validate_receiver
 cpdef tuple make_entry(object receiver, object sender, bint weak, object dispatch_uid, object on_death)
 cpdef bint is_dead(tuple entry) except -1
 cpdef list checked_entries(object entries)
-cpdef dict index_entries(object entries)
-cpdef bint _is_sender(object entry_sender, object sender) except -1
+cpdef bint is_sender(object entry_sender, object sender) except -1
 cpdef list matching_entries(object entries, object sender)

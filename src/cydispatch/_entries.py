@@ -17,7 +17,7 @@ from types import MethodType
 from typing import Any
 
 from ._flavour import ENTRY_FIELDS, any_sender, pack_entry, unpack_entry
-from ._keys import LookupKey, _make_id, lookup_key
+from ._keys import _make_id, lookup_key
 from ._refs import DeathCallback, receiver_ref, sender_ref
 from ._validation import code_flags, is_async, validate_receiver
 
@@ -47,7 +47,7 @@ def is_dead(entry: Entry) -> bool:
     )
 
 
-def _is_sender(entry_sender: Any, sender: Any) -> bool:
+def is_sender(entry_sender: Any, sender: Any) -> bool:
     """Whether an entry's reference to its sender (or ``None``: none known) refers to ``sender``."""
     if entry_sender is None:
         return True
@@ -68,7 +68,7 @@ def matching_entries(entries: Iterable[Entry], sender: Any) -> list[tuple[Any, b
     found = []
     for entry in entries:
         receiver, sender_id, entry_sender, receiver_is_async = unpack_entry(entry)
-        if not any_sender(sender_id) and (sender_id != sender_key or not _is_sender(entry_sender, sender)):
+        if not any_sender(sender_id) and (sender_id != sender_key or not is_sender(entry_sender, sender)):
             continue
         if receiver_is_async is None:  # a shape without the field: ask the receiver
             live = receiver() if isinstance(receiver, weakref.ReferenceType) else receiver
@@ -89,15 +89,7 @@ def checked_entries(entries: Iterable[Any]) -> list[Entry]:
             )
         if not isinstance(entry[0], tuple) or len(entry[0]) != 2:
             raise TypeError(f"an entry's lookup key is a (receiver id, sender id) tuple, not {entry[0]!r:.80}")
-    return checked  # (an unhashable key fails in index_entries, before anything changes)
-
-
-def index_entries(entries: Iterable[Entry]) -> dict[LookupKey, Entry]:
-    """Map each entry's lookup key to the entry (the first, where keys repeat)."""
-    index: dict[LookupKey, Entry] = {}
-    for entry in entries:
-        index.setdefault(entry[0], entry)
-    return index
+    return checked  # (an unhashable key fails in the Registry, before anything changes)
 
 
 class ReceiverList(list):  # type: ignore[type-arg]

@@ -5,12 +5,15 @@ The compiled backend (``_cdispatch.pyx``) mirrors this module name for name.
 A signal keeps its connections in ``receivers``, one entry per connection
 (see ``_entries``), in connection order, and indexes them by lookup key.
 
-``send`` does not scan that list. ``sender_receivers_cache`` maps ``id(sender)``
-to a *plan*: the references of the receivers that sender reaches, already
-split into synchronous and asynchronous ones. Every change to the
-connections empties the cache and retires the plans made before it (their
-version); a plan is rebuilt, under the lock, on the next send from that
-sender. A plan holds no strong reference to its sender and is checked
+``send`` does not scan that list. A send finds a *plan*: the references of
+the receivers it reaches, already split into synchronous and asynchronous
+ones. Senders without connections of their own share one plan; each sender
+with connections of its own has its own (see ``_registry``), so the cost of
+a send does not depend on how many senders exist. ``sender_receivers_cache``
+holds the plans, by sender id (the shared one under ``None``): every
+change to the connections empties it and retires the plans made before it
+(their version), and a plan is rebuilt, under the lock, on the next send
+that needs it. A plan holds no strong reference to its sender and is checked
 against the sender's identity, so an object that reuses a dead sender's id
 never gets its plan.
 
@@ -32,24 +35,22 @@ from contextlib import AbstractContextManager
 from typing import Any, NamedTuple
 
 from . import _bridge, _conveniences
-from ._calls import Receiver, Responses, call_receivers_robust
-from ._entries import Entry, ReceiverList, checked_entries, index_entries, is_dead, make_entry, matching_entries
+from ._calls import Receiver, Responses, call_receivers, call_receivers_robust
+from ._entries import Entry, ReceiverList, checked_entries, is_dead, is_sender, make_entry, matching_entries
 from ._flavour import live_receivers_result, split_live_receivers
-from ._keys import LookupKey, lookup_key
+from ._keys import lookup_key
 from ._refs import Ref, identity_ref, strong_ref, sweep_flagger
+from ._registry import Registry
 from ._validation import normalize_signal_args
 
 __all__ = ["Signal"]
-
-#: How many senders' plans a signal keeps before it prunes the cache.
-CACHE_LIMIT = 512
-
 
 class Plan(NamedTuple):
     """What a send from one sender calls: references to its live receivers."""
 
     version: int  # the signal's version it was made at: later ones retire it
-    sender_ref: Ref | None
+    shared: bool  # the plan of every sender without connections of its own
+    sender_ref: Ref | None  # the sender of an own plan (see identity_ref)
     sync_refs: tuple[Ref, ...]
     async_refs: tuple[Ref, ...]
 
@@ -78,8 +79,8 @@ class Signal:
         # Called when a receiver or sender dies, or receivers change in place.
         self._flag_sweep = sweep_flagger(self)
         self._receivers = ReceiverList((), self._flag_sweep)
-        self._index: dict[LookupKey, Entry] = {}
-        self._cache: dict[int, Plan] = {}
+        self._registry = Registry()
+        self._cache: dict[Any, Plan] = {}
         self._version = 0
         self._dead_receivers = False
         self._muted = 0
@@ -102,12 +103,12 @@ class Signal:
         # entries are checked now; the next connect, disconnect or send
         # rebuilds the index and caches from them, under the lock.
         new = self._adopt(entries)
-        index = index_entries(new)
+        registry = Registry(new)
         with self._state_lock:
             self._receivers = new
-            self._index = index
+            self._registry = registry
             self._dead_receivers = True
-        # The index and plans are replaced early, so that nothing holds the old
+        # The registry and plans are replaced early, so that nothing holds the old
         # entries; what a concurrent connect or send did meanwhile is redone
         # by that rebuild.
         self._cache.clear()
@@ -121,19 +122,19 @@ class Signal:
         return ReceiverList(checked_entries(entries), self._flag_sweep)
 
     @property
-    def sender_receivers_cache(self) -> dict[int, Plan]:
+    def sender_receivers_cache(self) -> dict[Any, Plan]:
         """The plans by sender id. Clear it, or assign a dict, at any time (also holding ``lock``)."""
         return self._cache
 
     @sender_receivers_cache.setter
-    def sender_receivers_cache(self, cache: dict[int, Plan]) -> None:
+    def sender_receivers_cache(self, cache: dict[Any, Plan]) -> None:
         if not isinstance(cache, dict):
             raise TypeError(f"sender_receivers_cache must be a dict, not {type(cache).__name__!r}.")
         self._cache = cache
 
     def _rebuild(self, entries: ReceiverList) -> None:
-        # The caller holds self.lock: the index and caches follow ``entries``.
-        self._index = index_entries(entries)
+        # The caller holds self.lock: the registry and caches follow ``entries``.
+        self._registry = Registry(entries)
         self._invalidate()
 
     def _invalidate(self) -> None:
@@ -176,7 +177,7 @@ class Signal:
         entry = make_entry(receiver, sender, weak, dispatch_uid, self._flag_sweep)
         with self.lock:
             self._clear_dead_receivers()
-            if self._index.setdefault(entry[0], entry) is not entry:
+            if not self._registry.add(entry):
                 return False
             list.append(self._receivers, entry)
             self._invalidate()
@@ -196,7 +197,7 @@ class Signal:
         key = lookup_key(receiver, sender, dispatch_uid)
         with self.lock:
             self._clear_dead_receivers()
-            entry = self._index.pop(key, None)
+            entry = self._registry.remove(key)
             if entry is None:
                 return False
             _remove_entry(self._receivers, entry)
@@ -239,11 +240,19 @@ class Signal:
         # before the first is called: one that an earlier receiver drops
         # during the send is still called.
         sync_receivers, async_receivers = self._receivers_to_call(sender)
-        # A loop, not a comprehension: receivers run one frame below send, as
-        # in Django, whose warnings count on it (see cydispatch.django).
-        responses = []
-        for receiver in sync_receivers:
-            responses.append((receiver, receiver(signal=self, sender=sender, **named)))
+        if "signal" in named:
+            # Django passes it twice: the first call raises its TypeError.
+            responses = call_receivers(self, sender, named, sync_receivers)
+        else:
+            # One mapping for every call, not one built per call as Django's
+            # ``signal=..., sender=..., **named`` does; a receiver's **kwargs
+            # is a dict of its own all the same. A loop, not a comprehension:
+            # receivers run one frame below send, as in Django, whose warnings
+            # count on it (see cydispatch.django).
+            arguments = {"signal": self, "sender": sender, **named}
+            responses = []
+            for receiver in sync_receivers:
+                responses.append((receiver, receiver(**arguments)))
         if async_receivers:
             responses += _bridge.send_to_async_receivers(self, sender, named, async_receivers, False)
         return responses
@@ -310,38 +319,43 @@ class Signal:
         replace it (on the class or an instance) to wrap each receiver; a
         replacement is honoured. Otherwise the plan is read directly.
         """
-        if type(self)._live_receivers is _LIVE_RECEIVERS and "_live_receivers" not in self.__dict__:
+        # Not ``self.__dict__``: reading it makes every later attribute load of
+        # this signal slower (the interpreter stops specializing them).
+        own = self._live_receivers
+        if getattr(own, "__func__", None) is _LIVE_RECEIVERS and own.__self__ is self:
             plan = self._plan_for(sender)
-            return _live(plan.sync_refs), _live(plan.async_refs)
+            return _live(plan.sync_refs), _live(plan.async_refs) if plan.async_refs else []
         return split_live_receivers(self._live_receivers(sender))
 
     def _plan_for(self, sender: Any) -> Plan:
         if self._dead_receivers:
             with self.lock:
                 self._clear_dead_receivers()
-        plan = self._cache.get(id(sender))
+        registry = self._registry
+        own_id = registry.own_id(sender) if registry.by_sender else None
+        plan = self._cache.get(own_id)
         # The cache is public: what code put there (or kept from before a
         # change and assigned back) is used only if it is a current plan.
-        if (
-            type(plan) is not Plan
-            or plan.version != self._version
-            or (plan.sender_ref is not None and plan.sender_ref() is not sender)
-        ):
-            plan = self._make_plan(sender)
-        return plan
+        if type(plan) is Plan and plan.version == self._version:
+            if own_id is None:
+                if plan.shared:
+                    return plan
+            elif not plan.shared and is_sender(plan.sender_ref, sender):
+                return plan
+        return self._make_plan(sender)
 
     def _make_plan(self, sender: Any) -> Plan:
         sync_refs: list[Ref] = []
         async_refs: list[Ref] = []
         with self.lock:
             self._clear_dead_receivers()
-            for receiver, is_async in matching_entries(self._receivers, sender):
+            own_id = self._registry.own_id(sender)
+            for receiver, is_async in matching_entries(self._registry.entries_for(own_id), sender):
                 (async_refs if is_async else sync_refs).append(_dispatch_ref(receiver))
-            plan = Plan(self._version, identity_ref(sender), tuple(sync_refs), tuple(async_refs))
-            cache = self._cache
-            if len(cache) >= CACHE_LIMIT:
-                _prune(cache)
-            cache[id(sender)] = plan
+            shared = own_id is None
+            sender_ref = None if shared else identity_ref(sender)
+            plan = Plan(self._version, shared, sender_ref, tuple(sync_refs), tuple(async_refs))
+            self._cache[own_id] = plan
         return plan
 
 
@@ -350,21 +364,19 @@ _LIVE_RECEIVERS = Signal._live_receivers
 
 def _remove_entry(entries: ReceiverList, entry: Entry) -> None:
     """Remove ``entry``, found by identity, from ``entries`` without reporting it."""
-    for position, existing in enumerate(entries):
-        if existing is entry:
+    # From the end: what is disconnected is most often what was connected last.
+    for position in range(len(entries) - 1, -1, -1):
+        if entries[position] is entry:
             list.__delitem__(entries, position)
             return
     raise ValueError("entry not in the registry")
 
 
 def _live(refs: tuple[Ref, ...]) -> list[Receiver]:
-    return [r for ref in refs if (r := ref()) is not None]
-
-
-def _prune(cache: dict[int, Plan]) -> None:
-    """Make room in a full cache: drop the plans of dead senders, or all of them."""
-    for sender_id, plan in list(cache.items()):
-        if type(plan) is not Plan or plan.sender_ref is None or plan.sender_ref() is None:
-            del cache[sender_id]
-    if len(cache) > CACHE_LIMIT // 2:
-        cache.clear()
+    # A loop: before Python 3.12 a comprehension is a function call of its own.
+    live = []
+    for ref in refs:
+        receiver = ref()
+        if receiver is not None:
+            live.append(receiver)
+    return live

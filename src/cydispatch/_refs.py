@@ -78,12 +78,16 @@ def sender_ref(sender: Any, on_death: DeathCallback) -> Ref | None:
 
 
 def identity_ref(obj: Any) -> Ref | None:
-    """Return a weak reference to ``obj`` that a cache can check identity with.
+    """Return a weak reference to ``obj`` that a plan checks its sender's identity with.
 
-    ``None`` when ``obj`` cannot be weakly referenced: such a cached entry is
-    valid for any object at that id (see ``Signal._live_receivers``).
+    A ``WeakMethod`` for a bound method (made anew at each access, it is
+    compared by equality: see ``_entries.is_sender``). ``None`` when ``obj``
+    cannot be weakly referenced: such a plan is valid for any object at that
+    id (the connection holds its sender strongly, so the id is not reused).
     """
     try:
+        if type(obj) is MethodType:
+            return weakref.WeakMethod(obj)
         return weakref.ref(obj)
     except TypeError:
         return None
