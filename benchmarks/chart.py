@@ -32,9 +32,17 @@ STYLE: dict[str, tuple[str, str]] = {
     "psygnal.emit_fast": ("#dcc2e8", "//"),
 }
 MEMORY_COLOURS = {"per_function": "#1f5fa8", "per_method": "#7fb2e5"}
+#: Up to this many scenarios, one panel of bars; more go in two panels side by side,
+#: each with its own time axis (a 30 ms bar would squash a 100 ns one).
+ONE_PANEL_MAX = 12
 
 
-def _fmt_ns(value: float) -> str:
+def fmt_ns(value: float) -> str:
+    """``value`` ns, in ns or µs, for labels."""
+    if value >= 10_000_000:
+        return f"{value / 1e6:,.0f} ms"
+    if value >= 1_000_000:
+        return f"{value / 1e6:,.1f} ms"
     if value >= 10_000:
         return f"{value / 1000:,.0f} µs"
     if value >= 1_000:
@@ -58,16 +66,21 @@ def draw(data: dict[str, Any], path: str | Path) -> None:
 
     if not scenarios and not memories:
         raise ValueError("nothing to draw: no scenario and no memory figures")
-    rows = sum(len(implementations) + 1 for _ in scenarios)
+    half = -(-len(scenarios) // 2)
+    parts = [scenarios] if len(scenarios) <= ONE_PANEL_MAX else [scenarios[:half], scenarios[half:]]
+    rows = max((len(part) * (len(implementations) + 1) for part in parts), default=0)
     heights = ([max(4.0, 0.16 * rows)] if scenarios else []) + ([3.2] if memories else [])
     total = sum(heights) + 2.4
-    fig = plt.figure(figsize=(12, total), dpi=110)
+    fig = plt.figure(figsize=(12 if len(parts) == 1 else 21, total), dpi=110)
     grid = fig.add_gridspec(
         len(heights), 2, height_ratios=heights,
-        hspace=0.1 + 1.4 / sum(heights), wspace=0.3, top=1 - 1.55 / total, bottom=0.5 / total,
+        hspace=0.1 + 1.4 / sum(heights), wspace=0.3 if len(parts) == 1 else 0.45,
+        top=1 - 1.55 / total, bottom=0.5 / total,
     )
     if scenarios:
-        _draw_times(fig.add_subplot(grid[0, :]), scenarios, implementations, data["implementations"])
+        for column, part in enumerate(parts):
+            ax = fig.add_subplot(grid[0, :] if len(parts) == 1 else grid[0, column])
+            _draw_times(ax, part, implementations, data["implementations"], legend=column == 0)
     if memories:
         row = len(heights) - 1
         _draw_memory(fig.add_subplot(grid[row, 0]), fig.add_subplot(grid[row, 1]), memories, data["settings"])
@@ -93,7 +106,7 @@ def draw(data: dict[str, Any], path: str | Path) -> None:
 
 
 def _draw_times(ax: Any, scenarios: list[dict[str, Any]], implementations: list[str],
-                described: dict[str, Any]) -> None:
+                described: dict[str, Any], legend: bool = True) -> None:
     ticks, tick_labels = [], []
     y = 0.0
     lowest = min(
@@ -111,9 +124,10 @@ def _draw_times(ax: Any, scenarios: list[dict[str, Any]], implementations: list[
                 ax.barh(y, value - left, left=left, height=0.82, color=colour, hatch=hatch,
                         edgecolor="white" if not hatch else "#6d4a7d", linewidth=0.5)
                 x_django = result.get("x_django")
-                text = _fmt_ns(value)
+                text = fmt_ns(value)
                 if x_django is not None and name != "django":
-                    text += f"  ({x_django:.2f}× Django)"
+                    # Two significant digits for the small ratios of the big sizes, not "0.00".
+                    text += f"  ({x_django:.2f}× Django)" if x_django >= 0.1 else f"  ({x_django:.2g}× Django)"
                 ax.text(value * 1.06, y, text, va="center", fontsize=6.8)
             else:
                 why = "n/a" if "unsupported" in result else "error" if result.get("error") else ""
@@ -135,6 +149,8 @@ def _draw_times(ax: Any, scenarios: list[dict[str, Any]], implementations: list[
     ax.tick_params(axis="y", length=0)
     for spine in ("top", "right"):
         ax.spines[spine].set_visible(False)
+    if not legend:
+        return
     handles = [
         Patch(facecolor=STYLE[name][0], hatch=STYLE[name][1], edgecolor="#6d4a7d" if STYLE[name][1] else "white",
               label=described[name]["label"])

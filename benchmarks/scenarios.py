@@ -24,6 +24,13 @@ is a dispatcher's overhead over doing the calls by hand. For ``asend`` it is
 written the way the contract asks: the synchronous receivers' calls in one
 ``sync_to_async`` batch, the asynchronous ones under one ``asyncio.gather``.
 
+Some scenarios send from many senders (``Scenario.live_senders``: that many
+instances of ``crowds.Store``, one after another; ``Scenario.new_sender``: a
+new one per send), the way ``send(sender=self)`` does from model instances.
+Their receivers return the sender (``crowds.make_sender_receivers``), so
+``verify`` can see that every send reached its receivers with the sender it
+was sent from; the yardstick's timed call picks its sender the same way.
+
 Where a library cannot do a scenario, ``Scenario.unsupported(implementation)``
 gives the reason (a key of ``NOTES``): the reports show "n/a" and the reason,
 and no case exists. Implementations that do less than Django's contract are
@@ -37,15 +44,26 @@ instead of silently dropping out.
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib
+import itertools
 import sys
 import time
 import timeit
 import weakref
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any, cast
+
+from crowds import (
+    BULK_FROM,
+    Store,
+    django_without_duplicate_scan,
+    make_sender_receivers,
+    sender_receiver_index,
+)
 
 #: Implementation id -> what it is. The order is the order of reports.
 IMPLEMENTATIONS: dict[str, str] = {
@@ -144,6 +162,16 @@ def connect(implementation: str, signal: Any, receiver: Any, sender: Any = None,
         signal.connect(receiver)
     else:
         raise ValueError(f"{implementation!r} cannot connect")
+
+
+def connect_all(
+    implementation: str, signal: Any, receivers: Sequence[Any], senders: Sequence[Any], weak: bool = True
+) -> None:
+    """Connect each receiver to its sender (None: every sender); thousands to Django in linear time."""
+    bulk = implementation in (DJANGO, DJANGO_CACHED) and len(receivers) >= BULK_FROM
+    with django_without_duplicate_scan(signal) if bulk else nullcontext():
+        for receiver, sender in zip(receivers, senders):
+            connect(implementation, signal, receiver, sender=sender, weak=weak)
 
 
 def disconnect(implementation: str, signal: Any, receiver: Any) -> None:
@@ -312,7 +340,11 @@ class Scenario:
     weak: bool = True  #: connected weakly (the default) or with ``weak=False``
     asynchronous: bool = False  #: coroutine-function receivers (``asend`` only)
     senders: int = 0  #: if set, each receiver listens to its own sender; one of them sends
+    #: if set, the sends come from that many ``Store`` instances, one after another
+    live_senders: int = 0
+    new_sender: bool = False  #: each send comes from a new ``Store`` instance
     compiled_limit: float | None = None  #: the compiled backend's limit (see ``limits``)
+    pure_limit: float = 1.0  #: the pure backend's limit, a multiple of Django's time
 
     def unsupported(self, implementation: str) -> str | None:
         """Why ``implementation`` cannot do this scenario (a key of ``NOTES``), or None."""
@@ -361,11 +393,11 @@ class Scenario:
 
     @property
     def limits(self) -> tuple[Limit, ...]:
-        """The project's limits: the compiled backend's own, and pure <= Django everywhere."""
+        """The project's limits: the compiled backend's own, and the pure one's against Django."""
         limits: list[Limit] = []
         if self.compiled_limit is not None:
             limits.append(Limit(COMPILED, self.compiled_limit, self.baseline))
-        limits.append(Limit(PURE, 1.0, DJANGO))
+        limits.append(Limit(PURE, self.pure_limit, DJANGO))
         return tuple(limits)
 
     def workload(self) -> Workload:
@@ -404,11 +436,24 @@ class Case:
         return self._timer.timeit(number)
 
     def close(self) -> None:
-        """Release what the case holds, and the finalizers Django's ``connect`` left for it."""
+        """Release what the case holds, and the finalizers Django's ``connect`` left for it.
+
+        The signal goes first, while the workload still holds the receivers
+        and senders: a signal that outlived them would be told of each death,
+        and blinker then scans every sender per receiver (seconds for 10,000).
+        """
         _release_django_finalizers(self.signal)
         if self.loop is not None:
             _close_loop(self.loop)
-        self.signal = self.workload = self.loop = None
+        self.call = self.verify = _closed
+        self.signal = self.loop = self.acall = self._timer = None
+        if self.workload is not None and len(self.workload.receivers) >= BULK_FROM:
+            gc.collect()  # signals with weak references sit in reference cycles
+        self.workload = None
+
+
+def _closed() -> None:
+    raise RuntimeError("the case is closed")
 
 
 async def _timed(acall: Callable[[], Awaitable[Any]], number: int) -> float:
@@ -439,6 +484,9 @@ class Workload:
         elif scenario.asynchronous:
             self.listeners = []
             self.receivers = make_async_receivers(scenario.receivers)
+        elif scenario.live_senders or scenario.new_sender:
+            self.listeners = []
+            self.receivers = make_sender_receivers(scenario.receivers)
         else:
             self.listeners = []
             self.receivers = make_function_receivers(scenario.receivers)
@@ -454,14 +502,47 @@ class Workload:
             self.connected_to = [None] * len(self.receivers)
             self.sender = self.senders[0]
             self.matching = list(self.receivers)
+        #: the senders sent from in turn (``Scenario.live_senders``)
+        self.live = [Store() for _ in range(scenario.live_senders)]
+        self._turn = {id(store): index for index, store in enumerate(self.live)}
         #: the receiver connected and disconnected by "connect+disconnect"
         self.extra = make_function_receivers(1)[0]
 
-    def expected(self) -> list[tuple[Any, Any]]:
-        """What a send from ``self.sender`` must return."""
+    def expected(self, sender: Any = None) -> list[tuple[Any, Any]]:
+        """What a send from ``sender`` (default: ``self.sender``) must return."""
+        sender = self.sender if sender is None else sender
         if self.scenario.asynchronous:
-            return [(r, _run_coroutine(r(signal=None, sender=self.sender, a=1, b=2))) for r in self.matching]
-        return [(r, r(signal=None, sender=self.sender, a=1, b=2)) for r in self.matching]
+            return [(r, _run_coroutine(r(signal=None, sender=sender, a=1, b=2))) for r in self.matching]
+        return [(r, r(signal=None, sender=sender, a=1, b=2)) for r in self.matching]
+
+    def check_succession(self, first: Any, second: Any) -> None:
+        """``second`` is the sender that comes after ``first`` (a live one, or a new one)."""
+        if self.scenario.live_senders:
+            position = self._turn.get(id(first))
+            assert position is not None and self.live[position] is first, f"sent from {first!r}, not a live sender"
+            following = self.live[(position + 1) % len(self.live)]
+            assert second is following, f"sent from {second!r} after {first!r}, not from {following!r}"
+        else:
+            assert type(first) is Store and type(second) is Store and first is not second, (first, second)
+
+    def timed_call(self, function: Callable[..., Any], positional: bool = False) -> Callable[[], Any]:
+        """``function`` called from this workload's sender: its one sender, the next live one, or a new one.
+
+        ``function(sender, a=1, b=2)``, or ``function(sender, 1, 2)`` if ``positional``.
+        """
+        if self.scenario.live_senders:
+            turns = itertools.cycle(self.live)
+            if positional:
+                return lambda: function(next(turns), 1, 2)
+            return lambda: function(next(turns), a=1, b=2)
+        if self.scenario.new_sender:
+            if positional:
+                return lambda: function(Store(), 1, 2)
+            return lambda: function(Store(), a=1, b=2)
+        sender = self.sender
+        if positional:
+            return lambda: function(sender, 1, 2)
+        return lambda: function(sender, a=1, b=2)
 
     def case(self, implementation: str) -> Case:
         """Wire this workload into ``implementation`` (which must take part)."""
@@ -480,14 +561,11 @@ class Workload:
                 acall = lambda: async_yardstick(sender, a=1, b=2)  # noqa: E731
                 return self._async_case(implementation, acall, None, expected, unordered)
             yardstick = make_yardstick(self.matching, robust=operation == "send_robust")
-            sender = self.sender
-            call = lambda: yardstick(sender, a=1, b=2)  # noqa: E731
-            return Case(scenario, implementation, call, _check_result(call, expected), workload=self)
+            call = self.timed_call(yardstick)
+            return self._sync_case(implementation, call, None, expected, unordered)
 
         signal = new_signal(implementation)
-        for receiver, sender in zip(self.receivers, self.connected_to):
-            connect(implementation, signal, receiver, sender=sender, weak=scenario.weak)
-        connected = len(self.receivers)
+        connect_all(implementation, signal, self.receivers, self.connected_to, weak=scenario.weak)
         if operation == "asend":
             asend = signal.send_async if implementation == BLINKER else signal.asend
             sender = self.sender
@@ -502,16 +580,31 @@ class Workload:
             return case
         if implementation in PSYGNAL:
             emit = signal.emit if implementation == PSYGNAL_EMIT else signal.emit_fast
-            call = _emit_call(emit, self.sender)
-            verify = _check_calls(implementation, call, signal, self)
+            call = self.timed_call(emit, positional=True)
         elif operation == "send":
-            call = _send_call(signal.send, self.sender)
-            verify = _check_result(call, expected, implementation, signal, connected, unordered)
+            call = self.timed_call(signal.send)
         elif operation == "send_robust":
-            call = _send_call(signal.send_robust, self.sender)
-            verify = _check_result(call, expected, implementation, signal, connected, unordered)
+            call = self.timed_call(signal.send_robust)
         else:
             raise ValueError(f"unknown operation {operation!r}")
+        return self._sync_case(implementation, call, signal, expected, unordered)
+
+    def _sync_case(
+        self, implementation: str, call: Callable[[], Any], signal: Any,
+        expected: list[tuple[Any, Any]], unordered: bool,
+    ) -> Case:
+        scenario = self.scenario
+        connected = len(self.receivers)
+        if scenario.live_senders or scenario.new_sender:
+            verify = _check_turns(implementation, call, self, signal, unordered)
+        elif implementation in PSYGNAL:
+            verify = _check_calls(implementation, call, signal, self)
+        else:
+            verify = _check_result(call, expected, implementation, signal, connected, unordered)
+        # Every live sender sends once, untimed: the timing sees senders that
+        # have sent before (the steady state), not a first pass through them.
+        for _ in range(scenario.live_senders):
+            call()
         return Case(scenario, implementation, call, verify, workload=self, signal=signal)
 
     def _async_case(
@@ -537,14 +630,6 @@ def _run_coroutine(coroutine: Awaitable[Any]) -> Any:
 
 
 # --- the timed callables (each is the lambda or function that gets timed) -----------------
-
-
-def _send_call(send: Callable[..., Any], sender: Any) -> Callable[[], Any]:
-    return lambda: send(sender, a=1, b=2)
-
-
-def _emit_call(emit: Callable[..., Any], sender: Any) -> Callable[[], Any]:
-    return lambda: emit(sender, 1, 2)
 
 
 def _connect_disconnect_call(implementation: str, signal: Any, receiver: Any) -> Callable[[], None]:
@@ -574,15 +659,55 @@ def _check_result(
     signal: Any = None, connected: int = 0, unordered: bool = False,
 ) -> Callable[[], None]:
     def verify() -> None:
-        result = call()
-        if unordered:
-            # Equal bound methods are equal receivers; Counter also checks multiplicity.
-            assert isinstance(result, list), f"{result!r} is not a list"
-            assert Counter(result) == Counter(expected), f"{result!r} != {expected!r} (in any order)"
-        else:
-            assert result == expected, f"{result!r} != {expected!r}"
+        _check_same(call(), expected, unordered)
         if signal is not None:
             _check_connected(implementation, signal, connected)
+
+    return verify
+
+
+def _check_same(result: Any, expected: list[tuple[Any, Any]], unordered: bool) -> None:
+    if unordered:
+        # Equal bound methods are equal receivers; Counter also checks multiplicity.
+        assert isinstance(result, list), f"{result!r} is not a list"
+        assert Counter(result) == Counter(expected), f"{result!r} != {expected!r} (in any order)"
+    else:
+        assert result == expected, f"{result!r} != {expected!r}"
+
+
+def _check_turns(
+    implementation: str, call: Callable[[], Any], workload: Workload, signal: Any, unordered: bool
+) -> Callable[[], None]:
+    """For sends from many senders: two sends, each from the sender whose turn it is, with its results.
+
+    The receivers return their sender, so a result names the sender it came
+    from (psygnal returns nothing: its receivers' calls are recorded instead).
+    """
+
+    def sent() -> Any:
+        if implementation in PSYGNAL:
+            result, calls = record_receiver_calls(call)
+            assert result is None, f"{implementation} returned {result!r}"
+            sender = calls[0][1] if calls else None
+            expected = [(_receiver_key(r), sender, 1, 2) for r in workload.matching]
+            assert calls == expected, f"{calls!r} != {expected!r}"
+            return sender
+        result = call()
+        sender = result[0][1] if result else None
+        _check_same(result, workload.expected(sender), unordered)
+        return sender
+
+    def verify() -> None:
+        first = sent()
+        second = sent()
+        workload.check_succession(first, second)
+        if workload.scenario.new_sender:
+            gone = weakref.ref(second)
+            del first, second
+            third = sent()  # a new sender may get a dead one's id: it is still another sender
+            assert third is not gone(), f"sent from {third!r} again"
+        if signal is not None:
+            _check_connected(implementation, signal, len(workload.receivers))
 
     return verify
 
@@ -610,16 +735,20 @@ def record_receiver_calls(call: Callable[[], Any]) -> tuple[Any, list[tuple[Any,
     """Run ``call()``; return its result and the receiver calls it made.
 
     Each call is ``(key, sender, a, b)``, with key the receiver's index (its
-    ``index`` closure variable) or its ``Listener``, read from the frame by a
+    ``index`` closure variable, or the one in its code's name for
+    ``make_sender_receivers``) or its ``Listener``, read from the frame by a
     profile hook: the receivers themselves stay free of bookkeeping.
     """
     codes = {Listener.on_signal.__code__, make_function_receivers(1)[0].__code__}
     calls: list[tuple[Any, Any, Any, Any]] = []
 
     def profile(frame: Any, event: str, arg: Any) -> None:
-        if event == "call" and frame.f_code in codes:
+        if event != "call":
+            return
+        sender_receiver = sender_receiver_index(frame.f_code.co_name)
+        if frame.f_code in codes or sender_receiver is not None:
             f_locals = frame.f_locals
-            key = f_locals["self"] if "self" in f_locals else f_locals["index"]
+            key = f_locals["self"] if "self" in f_locals else f_locals.get("index", sender_receiver)
             calls.append((key, f_locals["sender"], f_locals["a"], f_locals["b"]))
 
     previous = sys.getprofile()
@@ -679,7 +808,33 @@ def _release_django_finalizers(signal: Any, receiver: Any = None) -> None:
             finalizer.detach()
 
 
-#: Every scenario, in report order, with the compiled backend's limits from the project issue.
+#: Issue 13's limits for sends from many senders: compiled over the yardstick, pure over Django.
+MANY_SENDERS_COMPILED_LIMIT = 1.1
+MANY_SENDERS_PURE_LIMIT = 0.8
+#: The compiled backend's limit for connect+disconnect, over Django's time (at every size:
+#: Django's connect and disconnect scan every connection, so its time only grows with N).
+CONNECT_LIMIT = 0.15
+
+
+def live_senders_scenario(count: int) -> Scenario:
+    """Send to 3 receivers (connected for any sender) from ``count`` live senders, in turn."""
+    senders = "1 live sender" if count == 1 else f"{count:,} live senders"
+    return Scenario(
+        f"send-live-senders-{count}", f"send, 3 receivers, {senders} in turn", "send", 3, live_senders=count,
+        compiled_limit=MANY_SENDERS_COMPILED_LIMIT, pure_limit=MANY_SENDERS_PURE_LIMIT,
+    )
+
+
+def connect_disconnect_scenario(count: int) -> Scenario:
+    """Connect and disconnect one receiver while ``count`` others stay connected."""
+    # The 10-receiver one came first, under the plain name.
+    name = "connect-disconnect" if count == 10 else f"connect-disconnect-{count}"
+    return Scenario(
+        name, f"connect+disconnect, {count:,} others", "connect+disconnect", count, compiled_limit=CONNECT_LIMIT,
+    )
+
+
+#: Every scenario, in report order, with the limits from the project issues.
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario("send-0", "send, 0 receivers", "send", 0, compiled_limit=1.5),
     Scenario("send-1", "send, 1 receiver", "send", 1, compiled_limit=1.3),
@@ -697,10 +852,13 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("send_robust-10-functions", "send_robust, 10 functions", "send_robust", 10),
     Scenario("asend-10-sync", "asend, 10 sync receivers", "asend", 10),
     Scenario("asend-10-async", "asend, 10 async receivers", "asend", 10, asynchronous=True),
+    *(live_senders_scenario(count) for count in (10, 1_000, 10_000)),
     Scenario(
-        "connect-disconnect", "connect+disconnect, 10 others", "connect+disconnect", 10,
-        compiled_limit=0.15,
+        "send-new-sender", "send, 3 receivers, a new sender per send", "send", 3, new_sender=True,
+        compiled_limit=MANY_SENDERS_COMPILED_LIMIT, pure_limit=MANY_SENDERS_PURE_LIMIT,
     ),
+    Scenario("send-1-of-10000-senders", "send, 1 match among 10,000 senders", "send", 10_000, senders=10_000),
+    *(connect_disconnect_scenario(count) for count in (10, 1_000, 10_000, 30_000)),
 )
 
 SCENARIOS_BY_NAME: dict[str, Scenario] = {scenario.name: scenario for scenario in SCENARIOS}

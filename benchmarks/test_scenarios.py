@@ -1,0 +1,42 @@
+"""The scenarios' own machinery: their checks catch wrong work, their limits, Django built in bulk."""
+
+from __future__ import annotations
+
+import pytest
+import scenarios
+from crowds import Store
+from scenarios import DJANGO, PURE, SCENARIOS, SCENARIOS_BY_NAME
+
+
+@pytest.mark.parametrize("name", ["send-live-senders-10", "send-new-sender"])
+def test_a_send_from_the_wrong_sender_fails_verification(name: str) -> None:
+    workload = SCENARIOS_BY_NAME[name].workload()
+    case = workload.case(PURE)
+    case.verify()
+    stuck = workload.live[0] if workload.live else Store()
+    send = case.signal.send
+    wrong = scenarios._check_turns(PURE, lambda: send(stuck, a=1, b=2), workload, case.signal, False)
+    with pytest.raises(AssertionError):
+        wrong()
+    case.close()
+
+
+def test_pure_limit_is_tighter_only_where_sends_come_from_many_senders() -> None:
+    for scenario in SCENARIOS:
+        (pure,) = [limit for limit in scenario.limits if limit.implementation == PURE]
+        many = bool(scenario.live_senders or scenario.new_sender)
+        assert (pure.factor, pure.baseline) == ((0.8 if many else 1.0), DJANGO), scenario.name
+
+
+def test_django_built_in_bulk_holds_what_connecting_one_by_one_does() -> None:
+    receivers = scenarios.make_function_receivers(scenarios.BULK_FROM)
+    senders = [None] * len(receivers)
+    one_by_one, bulk = scenarios.new_signal(DJANGO), scenarios.new_signal(DJANGO)
+    for receiver in receivers:
+        scenarios.connect(DJANGO, one_by_one, receiver)
+    scenarios.connect_all(DJANGO, bulk, receivers, senders)
+    assert type(bulk.receivers) is list
+    assert [entry[0] for entry in bulk.receivers] == [entry[0] for entry in one_by_one.receivers]
+    assert bulk.send(None, a=1, b=2) == one_by_one.send(None, a=1, b=2)
+    for signal in (one_by_one, bulk):
+        scenarios._release_django_finalizers(signal)
