@@ -679,24 +679,35 @@ def _release_django_finalizers(signal: Any, receiver: Any = None) -> None:
             finalizer.detach()
 
 
-#: Every scenario, in report order, with the compiled backend's limits from the project issue.
+#: Every scenario, in report order, with the compiled backend's limit (``compare.py --gate``
+#: fails a scenario beyond it): the send limits of 0, 1 and 10 receivers, bound methods, one match
+#: among 100 senders and connect+disconnect come from the project issue; the others were set from
+#: measured ratios (``docs/benchmarks.json``) with a margin: 10 functions' 1.1 for the other sends
+#: of functions, and for ``asend`` about Django's own ratio (1.27x-1.33x the yardstick, quiet).
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario("send-0", "send, 0 receivers", "send", 0, compiled_limit=1.5),
     Scenario("send-1", "send, 1 receiver", "send", 1, compiled_limit=1.3),
     Scenario("send-10-functions", "send, 10 functions", "send", 10, compiled_limit=1.1),
-    Scenario("send-100-functions", "send, 100 functions", "send", 100),
+    Scenario("send-100-functions", "send, 100 functions", "send", 100, compiled_limit=1.1),
     Scenario(
         "send-10-methods", "send, 10 bound methods (weak)", "send", 10, methods=True,
         compiled_limit=1.2,
     ),
-    Scenario("send-10-strong", "send, 10 functions, weak=False", "send", 10, weak=False),
+    Scenario(
+        "send-10-strong", "send, 10 functions, weak=False", "send", 10, weak=False, compiled_limit=1.1,
+    ),
     Scenario(
         "send-1-of-100-senders", "send, 1 match among 100 senders", "send", 100,
         senders=100, compiled_limit=1.3,
     ),
-    Scenario("send_robust-10-functions", "send_robust, 10 functions", "send_robust", 10),
-    Scenario("asend-10-sync", "asend, 10 sync receivers", "asend", 10),
-    Scenario("asend-10-async", "asend, 10 async receivers", "asend", 10, asynchronous=True),
+    Scenario(
+        "send_robust-10-functions", "send_robust, 10 functions", "send_robust", 10, compiled_limit=1.1,
+    ),
+    Scenario("asend-10-sync", "asend, 10 sync receivers", "asend", 10, compiled_limit=1.5),
+    Scenario(
+        "asend-10-async", "asend, 10 async receivers", "asend", 10, asynchronous=True,
+        compiled_limit=1.4,
+    ),
     Scenario(
         "connect-disconnect", "connect+disconnect, 10 others", "connect+disconnect", 10,
         compiled_limit=0.15,
