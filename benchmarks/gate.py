@@ -50,6 +50,8 @@ from typing import Any
 
 #: The significance level of one measurement (one-sided sign test over the paired rounds).
 ALPHA = 0.01
+#: The committed full run, whose noise ``python gate.py`` replays by default.
+RUN = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.json"
 #: Multiples of the limit at which ``python gate.py`` reports the probability of failing.
 FACTORS = (0.9, 1.0, 1.05, 1.1, 1.2)
 
@@ -169,11 +171,11 @@ def measured_noise(data: dict[str, Any], compiled: str = "cydispatch-c") -> dict
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("json", nargs="?", default="docs/benchmarks.json", help="compare.py --json output")
+    parser.add_argument("json", nargs="?", type=Path, default=RUN, help="compare.py --json output")
     parser.add_argument("--rounds", type=int, default=25, help="rounds per measurement (default: %(default)s)")
     parser.add_argument("--trials", type=int, default=2000, help="simulated gate runs (default: %(default)s)")
     args = parser.parse_args(argv)
-    noise = measured_noise(json.loads(Path(args.json).read_text()))
+    noise = measured_noise(json.loads(args.json.read_text()))
     print(f"P(gate fails), {args.rounds} rounds, confirmed by a second measurement, noise of {args.json}")
     print(f"{'scenario':<28}{'IQR/median':>11}" + "".join(f"{f:>8.2f}x" for f in FACTORS))
     for name, residual in noise.items():

@@ -11,12 +11,9 @@ from __future__ import annotations
 import json
 import math
 import random
-from pathlib import Path
 
 import gate
 import pytest
-
-RUN = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.json"
 
 
 def test_threshold() -> None:
@@ -44,10 +41,10 @@ def test_a_scenario_fails_only_when_consistently_beyond_its_limit() -> None:
 
 
 def _measured_noise() -> dict[str, list[float]]:
-    if not RUN.exists():
-        pytest.skip(f"{RUN} is missing: no measured noise to replay")
-    noise = gate.measured_noise(json.loads(RUN.read_text()))
-    assert noise, f"{RUN} has no paired samples"
+    if not gate.RUN.exists():
+        pytest.skip(f"{gate.RUN} is missing: no measured noise to replay")
+    noise = gate.measured_noise(json.loads(gate.RUN.read_text()))
+    assert noise, f"{gate.RUN} has no paired samples"
     return noise
 
 
