@@ -834,30 +834,45 @@ def connect_disconnect_scenario(count: int) -> Scenario:
     )
 
 
-#: Every scenario, in report order, with the limits from the project issues.
+#: Every scenario, in report order, with the compiled backend's limit (``compare.py --gate``
+#: fails a scenario beyond it): the send limits of 0, 1 and 10 receivers, bound methods, one match
+#: among 100 senders and connect+disconnect come from the project issue, those of sends from many
+#: senders from issue 13 (1 match among 10,000 senders: as among 100); the others were set from
+#: measured ratios (``docs/benchmarks.json``) with a margin: 10 functions' 1.1 for the other sends
+#: of functions, and for ``asend`` about Django's own ratio (1.27x-1.33x the yardstick, quiet).
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario("send-0", "send, 0 receivers", "send", 0, compiled_limit=1.5),
     Scenario("send-1", "send, 1 receiver", "send", 1, compiled_limit=1.3),
     Scenario("send-10-functions", "send, 10 functions", "send", 10, compiled_limit=1.1),
-    Scenario("send-100-functions", "send, 100 functions", "send", 100),
+    Scenario("send-100-functions", "send, 100 functions", "send", 100, compiled_limit=1.1),
     Scenario(
         "send-10-methods", "send, 10 bound methods (weak)", "send", 10, methods=True,
         compiled_limit=1.2,
     ),
-    Scenario("send-10-strong", "send, 10 functions, weak=False", "send", 10, weak=False),
+    Scenario(
+        "send-10-strong", "send, 10 functions, weak=False", "send", 10, weak=False, compiled_limit=1.1,
+    ),
     Scenario(
         "send-1-of-100-senders", "send, 1 match among 100 senders", "send", 100,
         senders=100, compiled_limit=1.3,
     ),
-    Scenario("send_robust-10-functions", "send_robust, 10 functions", "send_robust", 10),
-    Scenario("asend-10-sync", "asend, 10 sync receivers", "asend", 10),
-    Scenario("asend-10-async", "asend, 10 async receivers", "asend", 10, asynchronous=True),
+    Scenario(
+        "send_robust-10-functions", "send_robust, 10 functions", "send_robust", 10, compiled_limit=1.1,
+    ),
+    Scenario("asend-10-sync", "asend, 10 sync receivers", "asend", 10, compiled_limit=1.5),
+    Scenario(
+        "asend-10-async", "asend, 10 async receivers", "asend", 10, asynchronous=True,
+        compiled_limit=1.4,
+    ),
     *(live_senders_scenario(count) for count in (10, 1_000, 10_000)),
     Scenario(
         "send-new-sender", "send, 3 receivers, a new sender per send", "send", 3, new_sender=True,
         compiled_limit=MANY_SENDERS_COMPILED_LIMIT, pure_limit=MANY_SENDERS_PURE_LIMIT,
     ),
-    Scenario("send-1-of-10000-senders", "send, 1 match among 10,000 senders", "send", 10_000, senders=10_000),
+    Scenario(
+        "send-1-of-10000-senders", "send, 1 match among 10,000 senders", "send", 10_000, senders=10_000,
+        compiled_limit=1.3,
+    ),
     *(connect_disconnect_scenario(count) for count in (10, 1_000, 10_000, 30_000)),
 )
 
