@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import sys
 import weakref
 
 import pytest
@@ -292,14 +293,32 @@ def test_signal_can_be_garbage_collected(Signal, use_caching):
 
 
 def test_receiver_dying_after_the_signal_is_harmless(Signal):
+    """The receivers' weak-reference callbacks find no signal, and raise nothing.
+
+    An exception in a weak-reference callback cannot propagate: Python hands
+    it to ``sys.unraisablehook``. The test installs its own hook and asserts
+    that it was never called (rather than counting on pytest's filter that
+    turns such errors into warnings, and the warnings into errors).
+    """
+    unraisable = []
     handler = Handler()
+    handler_ref = weakref.ref(handler)
     signal = Signal()
+    signal_ref = weakref.ref(signal)
     signal.connect(handler.method)
     signal.connect(handler, sender=handler)
-    del signal
-    gc.collect()
-    del handler  # the receivers' weak-reference callbacks find no signal
-    gc.collect()
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda report: unraisable.append((report.exc_type, report.exc_value, report.object))
+    try:
+        del signal
+        gc.collect()
+        assert signal_ref() is None
+        del handler  # the receivers' weak-reference callbacks run now
+        gc.collect()
+        assert handler_ref() is None
+    finally:
+        sys.unraisablehook = hook
+    assert unraisable == []
 
 
 def test_strongly_connected_receiver_is_released_with_the_signal(Signal):
