@@ -11,7 +11,9 @@ import argparse
 import importlib
 import types
 
+import hypothesis.core
 import pytest
+from support import SEED
 
 #: Test id -> module. Each module provides ``Signal``.
 BACKENDS = {
@@ -29,6 +31,29 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="run the tests of the compiled backend too (the default); "
         "--no-c-extensions deselects them",
     )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # CYDISPATCH_FRESH_SEEDS=1 (support.py): one fresh seed for every Hypothesis
+    # test, unless --hypothesis-seed chose one (Hypothesis's own plugin sets it then).
+    if SEED is not None and config.getoption("hypothesis_seed", None) is None:
+        hypothesis.core.global_force_seed = SEED
+
+
+def seed_line() -> str:
+    return (
+        f"cydispatch: random programs from seed {SEED}; replay with "
+        f"CYDISPATCH_SEED={SEED} python -m pytest ..."
+    )
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    return seed_line() if SEED is not None else None
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if SEED is not None:
+        terminalreporter.write_line(seed_line())
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

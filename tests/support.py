@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import subprocess
 import sys
 import threading
@@ -16,6 +17,18 @@ TESTS = Path(__file__).parent
 ENV_VAR = "CYDISPATCH_NO_EXTENSIONS"
 #: How long a test waits for a thread before calling it a deadlock.
 JOIN_TIMEOUT = 60
+
+#: The random programs (the Hypothesis tests and the fuzz) are a fixed,
+#: reproducible set by default. ``CYDISPATCH_FRESH_SEEDS=1`` draws them from a
+#: fresh seed, ``SEED``, which the run prints at its start and end (see
+#: ``conftest.py``); ``CYDISPATCH_SEED=N`` replays the run of seed N (for
+#: Hypothesis alone, ``--hypothesis-seed=N`` does too).
+FRESH_SEEDS = os.environ.get("CYDISPATCH_FRESH_SEEDS", "0") != "0" or "CYDISPATCH_SEED" in os.environ
+SEED = (
+    int(os.environ["CYDISPATCH_SEED"]) if "CYDISPATCH_SEED" in os.environ
+    else random.SystemRandom().randrange(2**32) if FRESH_SEEDS
+    else None
+)
 
 
 def run_bounded(func: Callable[[], object]) -> None:

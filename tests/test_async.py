@@ -220,36 +220,60 @@ def test_asend_sync_receivers_run_in_one_batch_in_order(signal):
 
 @pytest.mark.parametrize("method", ["asend", "asend_robust"])
 def test_asend_schedules_the_sync_batch_as_django_does(Signal, method):
-    """Up to Django 6.0 the sync batch overlaps the async receivers (which start first); from 6.1 it runs first."""
+    """Up to Django 6.0 the sync batch and the async receivers overlap, both ways;
+    from 6.1 the sync batch runs first, and ends before the async receivers start.
+
+    Overlap is shown from each side: the async receiver waits (on the event
+    loop) for the sync one to be running, and the sync one (in its thread)
+    waits for the async one to have seen it. Each returns whether its wait
+    succeeded: run one after the other, in either order, neither does.
+    """
 
     def scenario(Signal):
         signal = Signal()
         events = []
-        async_ran = threading.Event()
+        sync_running, async_saw_sync = threading.Event(), threading.Event()
 
         def sync_receiver(**kwargs):
             events.append("sync starts")
-            overlapped = async_ran.wait(OVERLAP_WAIT)
+            sync_running.set()
+            overlapped = async_saw_sync.wait(OVERLAP_WAIT)
+            sync_running.clear()
             events.append("sync ends")
             return overlapped
 
         async def async_receiver(**kwargs):
-            events.append("async runs")
-            async_ran.set()
-            return "async"
+            events.append("async starts")
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + OVERLAP_WAIT
+            while not sync_running.is_set() and loop.time() < deadline:
+                await asyncio.sleep(0.001)
+            overlapped = sync_running.is_set()
+            if overlapped:
+                async_saw_sync.set()
+            events.append("async ends")
+            return overlapped
 
         signal.connect(sync_receiver)
         signal.connect(async_receiver)
         responses = asyncio.run(getattr(signal, method)(None))
+        assert [receiver for receiver, _ in responses] == [sync_receiver, async_receiver]
         return [response for _, response in responses], events
 
+    results, events = scenario(Signal)
     if CONCURRENT_ASEND:
-        expected = ([True, "async"], ["async runs", "sync starts", "sync ends"])
+        assert results == [True, True]
+        # Each started before the other ended (their starts race).
+        assert events.index("sync starts") < events.index("async ends")
+        assert events.index("async starts") < events.index("sync ends")
     else:
-        expected = ([False, "async"], ["sync starts", "sync ends", "async runs"])
-    assert scenario(Signal) == expected
+        assert results == [False, False]
+        assert events == ["sync starts", "sync ends", "async starts", "async ends"]
     if DJANGO_HAS_ASEND:
-        assert scenario(django.dispatch.Signal) == expected
+        django_results, django_events = scenario(django.dispatch.Signal)
+        assert django_results == results
+        if not CONCURRENT_ASEND:
+            assert django_events == events
 
 
 async def slow_async(**kwargs):

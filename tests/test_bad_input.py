@@ -79,6 +79,10 @@ BAD_CALLS = {
         lambda s, w: asyncio.run(s.asend()), TypeError, r"missing 1 required positional argument: 'sender'|"
         r"takes exactly 1 positional argument \(0 given\)",  # Cython's wording
     ),
+    "asend-robust-without-sender": (
+        lambda s, w: asyncio.run(s.asend_robust()), TypeError, r"missing 1 required positional argument: 'sender'|"
+        r"takes exactly 1 positional argument \(0 given\)",  # Cython's wording
+    ),
     "providing-args-str": (
         lambda s, w: type(s)(providing_args="ab"), TypeError, re.escape(PROVIDING)
     ),
@@ -106,6 +110,7 @@ def observe(signal, world):
         signal.send(world.sender, x=1),
         signal.send_robust(world.sender, x=1),
         asyncio.run(signal.asend(world.sender, x=1)),
+        asyncio.run(signal.asend_robust(world.sender, x=1)),
         signal.has_listeners(world.sender),
         signal.receivers_for(world.sender),
     ]

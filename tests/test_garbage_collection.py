@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import sys
 import weakref
 
 import pytest
@@ -292,14 +294,32 @@ def test_signal_can_be_garbage_collected(Signal, use_caching):
 
 
 def test_receiver_dying_after_the_signal_is_harmless(Signal):
+    """The receivers' weak-reference callbacks find no signal, and raise nothing.
+
+    An exception in a weak-reference callback cannot propagate: Python hands
+    it to ``sys.unraisablehook``. The test installs its own hook and asserts
+    that it was never called (rather than counting on pytest's filter that
+    turns such errors into warnings, and the warnings into errors).
+    """
+    unraisable = []
     handler = Handler()
+    handler_ref = weakref.ref(handler)
     signal = Signal()
+    signal_ref = weakref.ref(signal)
     signal.connect(handler.method)
     signal.connect(handler, sender=handler)
-    del signal
-    gc.collect()
-    del handler  # the receivers' weak-reference callbacks find no signal
-    gc.collect()
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda report: unraisable.append((report.exc_type, report.exc_value, report.object))
+    try:
+        del signal
+        gc.collect()
+        assert signal_ref() is None
+        del handler  # the receivers' weak-reference callbacks run now
+        gc.collect()
+        assert handler_ref() is None
+    finally:
+        sys.unraisablehook = hook
+    assert unraisable == []
 
 
 def test_strongly_connected_receiver_is_released_with_the_signal(Signal):
@@ -348,4 +368,68 @@ def test_sender_dying_while_a_plan_is_built_does_not_match_sender_none(signal):
         pytest.skip("this backend never looks up a receiver's __class__ while sending")
     assert responses == [(trigger, "trigger")]
     assert signal.send(None) == [(trigger, "trigger")]
+    assert len(signal.receivers) == 1
+
+
+# -- a dead receiver is never called by a send that begins after its death ------------
+
+
+def make_doomed(kind, calls):
+    """A weakly connectable receiver of ``kind`` that records its calls, and what keeps it alive."""
+    if kind == "function":
+
+        def receiver(**kwargs):
+            calls.append(kind)
+            return kind
+
+        return receiver, receiver
+    if kind == "async-function":
+
+        async def receiver(**kwargs):
+            calls.append(kind)
+            return kind
+
+        return receiver, receiver
+    handler = Handler(calls)
+    if kind == "cyclic-method":
+        handler.cycle = handler  # freed only by the collector
+    return (handler if kind == "instance" else handler.method), handler
+
+
+DOOMED = ["function", "async-function", "bound-method", "instance", "cyclic-method"]
+SENDS = ["send", "send_robust", "asend", "asend_robust"]
+
+
+def dispatch(signal, method, sender):
+    if method.startswith("a"):
+        return asyncio.run(getattr(signal, method)(sender))
+    return getattr(signal, method)(sender)
+
+
+@pytest.mark.parametrize("method", SENDS)
+@pytest.mark.parametrize("kind", DOOMED)
+def test_a_receiver_dead_before_a_send_begins_is_not_called_by_it(signal, kind, method):
+    """Also when the send's plan was cached while the receiver lived, for its sender and
+    for None. (A receiver killed by an earlier receiver *during* a send is still called
+    by that send, as in Django: ``test_reentrancy.py``.)"""
+    calls = []
+
+    def keeper(**kwargs):
+        return "keeper"
+
+    sender = Sender()
+    signal.connect(keeper)
+    receiver, owner = make_doomed(kind, calls)
+    signal.connect(receiver)
+    signal.connect(receiver, sender=sender, dispatch_uid="doomed")
+    for target in (None, sender):
+        assert [r for r, _ in dispatch(signal, method, target)][-1] == receiver
+    calls.clear()
+    alive = weakref.ref(owner)
+    del receiver, owner
+    gc.collect()
+    assert alive() is None
+    for target in (None, sender):
+        assert dispatch(signal, method, target) == [(keeper, "keeper")]
+    assert calls == []
     assert len(signal.receivers) == 1

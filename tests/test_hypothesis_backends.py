@@ -22,6 +22,18 @@ Django gets wrong and so cannot be compared with it:
   ``send_robust`` (some receivers raise), ``has_listeners`` and
   ``receivers_for``; and, as an invariant, the live contents of
   ``signal.receivers``.
+
+A receiver's own check (that it got its signal) is recorded and asserted by
+an invariant: an ``assert`` inside a receiver would become a response, the
+same on both backends, and could never fail the test.
+
+The programs are a fixed set by default (``derandomize=True``, no example
+database): the same ``PROGRAMS`` (120) on every run, so a failure is
+reproducible. With ``CYDISPATCH_FRESH_SEEDS=1`` (``support.py``) they come
+from a fresh seed, printed at the start and end of the run, which
+``CYDISPATCH_SEED=N`` (or ``--hypothesis-seed=N``) replays. Either way the
+test fails if fewer than ``PROGRAMS`` programs ran, or if no new sender and
+no new receiver got a dead one's address on each backend.
 """
 
 from __future__ import annotations
@@ -40,20 +52,25 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from support import entry_fields
+from support import FRESH_SEEDS, entry_fields
 
 from cydispatch import _pydispatch
 
 pytestmark = pytest.mark.c_extension
 
+#: The number of programs README.md states.
+PROGRAMS = 120
 SETTINGS = settings(
-    max_examples=120,
+    max_examples=PROGRAMS,
     stateful_step_count=35,
     deadline=None,
-    derandomize=True,
+    derandomize=not FRESH_SEEDS,
     database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    suppress_health_check=[HealthCheck.too_slow],
 )
+#: Counted over a test's run: programs that ran to their end, and new objects made
+#: at the address of a dead one of the same slot kind (sender, receiver), per backend.
+RUN = {"programs": 0, "sender reuse": [0, 0], "receiver reuse": [0, 0]}
 
 RECEIVER_SLOTS = [f"r{i}" for i in range(3)]
 SENDER_SLOTS = [f"s{i}" for i in range(3)]
@@ -106,7 +123,10 @@ class Unweakrefable:
 class World:
     """One backend's signal, and the objects only it uses."""
 
-    def __init__(self, signal_class):
+    def __init__(self, signal_class, index):
+        self.index = index  # in RUN's counts
+        self.dead_ids = {"sender": set(), "receiver": set()}  # ids of objects that died
+        self.errors = []  # failed checks inside receivers (an assert there would be a response)
         self.signal = signal_class()
         self.receivers = {}  # slot -> the only strong reference to the receiver
         self.kinds = {}  # slot -> the kind of its last receiver
@@ -117,7 +137,8 @@ class World:
         self.generation = 0
 
     def called(self, name, kwargs):
-        assert kwargs["signal"] is self.signal
+        if kwargs["signal"] is not self.signal:
+            self.errors.append(f"{name} got another signal: {kwargs['signal']!r}")
         if name in self.failing:
             raise ReceiverFailed(name)
         return name
@@ -144,7 +165,18 @@ class World:
             self.receivers[slot] = Owner(name, self, cyclic=True).method
         else:
             self.receivers[slot] = Unweakrefable(name, self)
+        self.watch("receiver", self.receivers[slot])
         return name
+
+    def watch(self, kind, obj):
+        """Count ``obj`` if it has a dead object's address; note its death when it dies."""
+        target = obj.__self__ if hasattr(obj, "__self__") else obj
+        if id(target) in self.dead_ids[kind]:
+            RUN[f"{kind} reuse"][self.index] += 1
+        try:
+            weakref.finalize(target, self.dead_ids[kind].add, id(target))
+        except TypeError:  # cannot be weakly referenced: its address is freed unseen
+            pass
 
     def sender(self, slot):
         if slot is None:
@@ -197,12 +229,13 @@ class BackendDifferential(RuleBasedStateMachine):
         # Imported here, so that a pure install can collect this module.
         from cydispatch import _cdispatch
 
-        self.worlds = [World(_pydispatch.Signal), World(_cdispatch.Signal)]
+        self.worlds = [World(_pydispatch.Signal, 0), World(_cdispatch.Signal, 1)]
         self.logging_disabled = logging.root.manager.disable
         logging.disable(logging.CRITICAL)  # send_robust logs every failure
 
     def teardown(self):
         logging.disable(self.logging_disabled)
+        RUN["programs"] += 1
 
     def both(self, op):
         results = [op(world) for world in self.worlds]
@@ -244,6 +277,7 @@ class BackendDifferential(RuleBasedStateMachine):
             name = f"{slot}#{world.generation}"
             world.senders.pop(slot, None)  # dies first: its address is free for the new one
             world.senders[slot] = SenderObj(name, cyclic)
+            world.watch("sender", world.senders[slot])
 
         self.both(op)
 
@@ -391,6 +425,19 @@ class BackendDifferential(RuleBasedStateMachine):
     def same_live_connections(self):
         self.both(lambda world: live_entries(world.signal))
 
+    @invariant()
+    def receivers_saw_their_own_signal(self):
+        for world in self.worlds:
+            assert world.errors == [], world.errors
+
 
 def test_backends_agree_on_random_programs():
+    for key in ("sender reuse", "receiver reuse"):
+        RUN[key] = [0, 0]
+    RUN["programs"] = 0
     run_state_machine_as_test(BackendDifferential, settings=SETTINGS)
+    # As many programs as README.md states; and new objects did take dead ones'
+    # addresses, on each backend, which is what the id checks are about.
+    assert RUN["programs"] >= PROGRAMS, RUN
+    assert min(RUN["sender reuse"]) > 0, RUN
+    assert min(RUN["receiver reuse"]) > 0, RUN

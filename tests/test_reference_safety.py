@@ -496,12 +496,22 @@ def cycle(request, signal, world, loop):
 # -- the measures ----------------------------------------------------------------
 
 
+#: How long ``settle`` waits for a thread started by a scenario (asgiref's) to end.
+THREAD_END_TIMEOUT = 10
+
+
 def settle(threads):
-    """Collect garbage, and let the threads started since ``threads`` end (asgiref's)."""
+    """Collect garbage, and let the threads started since ``threads`` end (asgiref's).
+
+    A thread still running after ``THREAD_END_TIMEOUT`` fails the test: what it
+    holds would be counted, or missed, at random.
+    """
     gc.collect()
-    for thread in threading.enumerate():
-        if thread not in threads:
-            thread.join(10)
+    stray = [thread for thread in threading.enumerate() if thread not in threads]
+    for thread in stray:
+        thread.join(THREAD_END_TIMEOUT)
+    alive = [thread.name for thread in stray if thread.is_alive()]
+    assert alive == [], f"threads still running after {THREAD_END_TIMEOUT} s: {alive}"
     gc.collect()
 
 

@@ -37,6 +37,16 @@ class Recorder:
         self.tickets.append(ticket)
         return self.name
 
+    def as_function(self):
+        """A function (held weakly when connected; the caller keeps it) that records here."""
+
+        def receiver(ticket, **kwargs):
+            self.tickets.append(ticket)
+            return self.name
+
+        self.function = receiver
+        return receiver
+
     def late_calls(self):
         if self.dead_after is None:
             return []
@@ -96,6 +106,27 @@ def test_concurrent_connect_disconnect_send(Signal, use_caching, fast_switching)
                 transient.dead_after = next(tickets)
                 assert transient.name not in send(sender)
 
+                # The other kinds of connection, each disconnected as it must be:
+                # strong, weak bound method, weak function, dispatch_uid.
+                kinds = {kind: Recorder(f"{kind}-{t}-{i}") for kind in ("strong", "method", "function", "uid")}
+                for recorder in kinds.values():
+                    transients[t].append(recorder)
+                function = kinds["function"].as_function()
+                signal.connect(kinds["strong"], sender=sender, weak=False)
+                signal.connect(kinds["method"].method, sender=sender)
+                signal.connect(function, sender=sender)
+                signal.connect(kinds["uid"], sender=sender, dispatch_uid=f"transient-{t}")
+                seen = send(sender)
+                assert {recorder.name for recorder in kinds.values()} <= seen, seen
+                assert signal.disconnect(kinds["strong"], sender=sender) is True
+                assert signal.disconnect(kinds["method"].method, sender=sender) is True
+                assert signal.disconnect(function, sender=sender) is True
+                assert signal.disconnect(sender=sender, dispatch_uid=f"transient-{t}") is True
+                dead_after = next(tickets)
+                for recorder in kinds.values():
+                    recorder.dead_after = dead_after
+                assert not {recorder.name for recorder in kinds.values()} & send(sender)
+
                 # A weak bound method whose instance dies at once.
                 short_lived = Recorder(f"short-{t}-{i}")
                 signal.connect(short_lived.method, sender=sender)
@@ -137,7 +168,9 @@ def test_concurrent_connect_disconnect_send(Signal, use_caching, fast_switching)
     assert collections.Counter(name for _, name in signal.send(None, ticket=0)) == (
         collections.Counter(everyone)
     )
-    # No disconnected receiver was called by a send that started afterwards.
+    # No disconnected receiver (weak callable instance, strong, weak bound method,
+    # weak function, dispatch_uid) was called by a send that started afterwards.
+    assert sum(len(each) for each in transients) == 5 * THREADS * ROUNDS
     late = [(r.name, r.late_calls()) for each in transients for r in each if r.late_calls()]
     assert late == []
 
