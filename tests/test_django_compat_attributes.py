@@ -7,6 +7,7 @@ but Django's own test suite and third-party code use them.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import threading
 import weakref
@@ -28,6 +29,10 @@ class Sender:
 
 def receiver(**kwargs):
     return "receiver"
+
+
+def receiver_b(**kwargs):
+    return "receiver_b"
 
 
 async def async_receiver(**kwargs):
@@ -344,6 +349,45 @@ def test_sender_receivers_cache_can_be_cleared(Signal, use_caching):
     assert signal.send(None) == []
     signal.sender_receivers_cache.clear()
     assert signal.has_listeners(sender)
+
+
+def test_garbage_in_the_cache_is_not_taken_for_a_plan(Signal):
+    """What code puts in the cache is used only if it is a current plan made for that key."""
+    signal = Signal()
+    own = Sender()
+    signal.connect(receiver)
+    signal.connect(receiver_b, sender=own)
+    other = object()
+    signal.send(own)
+    signal.send(other)
+    cache = signal.sender_receivers_cache
+    shared_plan, own_plan = cache[None], cache[id(own)]
+    for garbage in ("not a plan", ("not", "a", "plan"), None, own_plan, shared_plan):
+        cache[id(other)] = cache[None] = garbage
+        cache[id(own)] = shared_plan if garbage is own_plan else garbage
+        assert signal.send(other) == [(receiver, "receiver")]
+        assert signal.send(None) == [(receiver, "receiver")]
+        assert signal.send(own) == [(receiver, "receiver"), (receiver_b, "receiver_b")]
+        assert signal.has_listeners(other) is True
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda signal: signal.send(None),
+        lambda signal: signal.send_robust(None),
+        lambda signal: signal.has_listeners(),
+        lambda signal: signal.connect(receiver),
+        lambda signal: signal.disconnect(receiver),
+        lambda signal: asyncio.run(signal.asend(None)),
+    ],
+    ids=["send", "send_robust", "has_listeners", "connect", "disconnect", "asend"],
+)
+def test_a_signal_whose_init_never_ran_raises_attribute_error(Signal, call):
+    """As Django's does, on both backends (the compiled one must not crash, nor answer)."""
+    signal = Signal.__new__(Signal)
+    with pytest.raises(AttributeError):
+        call(signal)
 
 
 @pytest.mark.parametrize("use_caching", [False, True])

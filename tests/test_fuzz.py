@@ -14,7 +14,8 @@ and checked here in-process too: Cython's methods do not check the type of
 an unbound call's ``self`` (``Signal.connect(object(), f)`` read an
 ``object`` as a signal), and a signal made by ``Signal.__new__`` without
 ``__init__`` (or a non-plan put into ``sender_receivers_cache``) was used
-without a check.
+without a check: both are tested on both backends in
+``test_django_compat_attributes.py``.
 """
 
 from __future__ import annotations
@@ -104,30 +105,3 @@ def test_unbound_async_method_with_a_wrong_self_is_a_type_error(_cdispatch, name
     coroutine = getattr(_cdispatch.Signal, name)(object(), None)
     with pytest.raises(TypeError, match=f"descriptor '{name}' for 'cydispatch._cdispatch.SignalCore' objects"):
         coroutine.send(None)
-
-
-def test_a_signal_without_init_raises_instead_of_crashing(_cdispatch):
-    signal = _cdispatch.Signal.__new__(_cdispatch.Signal)
-    assert signal.send(None) == []
-    assert signal.send_robust(None) == []
-    assert signal.sender_receivers_cache == {}
-    assert list(signal.receivers) == []
-    with pytest.raises(AttributeError):
-        signal.connect(lambda **kwargs: None)  # no lock: __init__ makes it
-    with pytest.raises(AttributeError):
-        signal.has_listeners()
-
-
-def test_garbage_in_the_cache_is_not_taken_for_a_plan(_cdispatch):
-    signal = _cdispatch.Signal()
-
-    def receiver(**kwargs):
-        return "called"
-
-    signal.connect(receiver)
-    sender = object()
-    signal.sender_receivers_cache[id(sender)] = "not a plan"
-    signal.sender_receivers_cache[id(None)] = ("not", "a", "plan")
-    assert signal.send(sender) == [(receiver, "called")]
-    assert signal.send(None) == [(receiver, "called")]
-    assert signal.has_listeners(sender) is True

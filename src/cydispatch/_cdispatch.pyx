@@ -341,6 +341,9 @@ cdef class SignalCore:
         self._receivers = []
         self._layout = _new_layout(None)
         self._state_lock = threading.RLock()
+        # Flagged until __init__ resets it: the first send then asks for the
+        # lock, which only __init__ makes, and raises as Django's would.
+        self._dead_receivers = True
 
     def __init__(self, use_caching=False, providing_args=None):
         self.use_caching, self.providing_args = normalize_signal_args(use_caching, providing_args)
@@ -606,6 +609,8 @@ cdef class SignalCore:
         cdef dict cache
         cdef Registry registry
         if self._dead_receivers:
+            if self.lock is None:
+                raise AttributeError(f"'{type(self).__name__}' object has no attribute 'lock': its __init__ never ran")
             with self.lock:
                 self._sweep()
         # The last plan used, then the cache (which a user may have emptied).
