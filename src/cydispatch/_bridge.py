@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import sys
 from collections.abc import Awaitable, Coroutine, Generator, Mapping, Sequence
 from typing import Any, Protocol
 
@@ -39,39 +40,61 @@ class _SignalLike(Protocol):
     def _receivers_to_call(self, sender: Any) -> tuple[Sequence[Receiver], Sequence[Receiver]]: ...
 
 
-class _InContext:
-    """Awaits ``awaitable`` with each of its steps run in ``context``.
+if sys.version_info >= (3, 11):
 
-    Tasks that share one context (``create_task(context=...)``, Python 3.11+)
-    in a form that Python 3.10 runs too: the task that awaits this keeps its
-    own context, and the receiver's code runs in the shared one.
-    """
+    def _in_context(awaitable: Awaitable[Any], context: contextvars.Context) -> asyncio.Future[Any]:
+        """A task that awaits ``awaitable`` in ``context`` (which other tasks may share)."""
+        return asyncio.get_running_loop().create_task(_coroutine(awaitable), context=context)
 
-    __slots__ = ("_awaitable", "_context")
+else:
 
-    def __init__(self, awaitable: Awaitable[Any], context: contextvars.Context) -> None:
-        self._awaitable = awaitable
-        self._context = context
+    def _in_context(awaitable: Awaitable[Any], context: contextvars.Context) -> asyncio.Future[Any]:
+        """A task that awaits ``awaitable`` in ``context``: Python 3.10's tasks take no context."""
+        return asyncio.ensure_future(_InContext(awaitable, context))
 
-    def __await__(self) -> Generator[Any, Any, Any]:
-        steps = self._awaitable.__await__()
-        run = self._context.run
-        step: Any = steps.send
-        value: Any = None
-        while True:
-            try:
-                yielded = run(step, value)
-            except StopIteration as done:
-                return done.value
-            try:
-                value = yield yielded
-            except GeneratorExit:
-                steps.close()
-                raise
-            except BaseException as err:  # a cancellation, thrown in: pass it on
-                step, value = steps.throw, err
-            else:
-                step = steps.send
+    class _InContext:
+        """Awaits ``awaitable`` with each of its steps run in ``context``.
+
+        The task that awaits this keeps its own context, and the receiver's
+        code runs in the shared one.
+        """
+
+        __slots__ = ("_awaitable", "_context")
+
+        def __init__(self, awaitable: Awaitable[Any], context: contextvars.Context) -> None:
+            self._awaitable = awaitable
+            self._context = context
+
+        def __await__(self) -> Generator[Any, Any, Any]:
+            steps = self._awaitable.__await__()
+            run = self._context.run
+            step: Any = steps.send
+            value: Any = None
+            while True:
+                try:
+                    yielded = run(step, value)
+                except StopIteration as done:
+                    return done.value
+                try:
+                    value = yield yielded
+                except GeneratorExit:
+                    steps.close()
+                    raise
+                except BaseException as err:  # a cancellation, thrown in: pass it on
+                    step, value = steps.throw, err
+                else:
+                    step = steps.send
+
+
+def _coroutine(awaitable: Awaitable[Any]) -> Coroutine[Any, Any, Any]:
+    """``awaitable`` as a coroutine, which a task needs (a marked function may return any awaitable)."""
+    if asyncio.iscoroutine(awaitable):
+        return awaitable
+
+    async def awaiting() -> Any:
+        return await awaitable
+
+    return awaiting()
 
 
 _MISSING: Any = object()
@@ -96,26 +119,20 @@ def _restore(context: contextvars.Context, before: contextvars.Context) -> None:
 
 if TASK_GROUP:
 
-    async def _run_all(awaitables: Sequence[Awaitable[Any]]) -> list[Any]:
-        results: list[Any] = [None] * len(awaitables)
-
-        async def run(position: int, awaitable: Awaitable[Any]) -> None:
-            results[position] = await awaitable
-
+    async def _run_all(awaitables: Sequence[Awaitable[Any]], context: contextvars.Context) -> list[Any]:
         try:
             async with asyncio.TaskGroup() as group:  # type: ignore[attr-defined,unused-ignore]
-                for position, awaitable in enumerate(awaitables):
-                    group.create_task(run(position, awaitable))
+                tasks = [group.create_task(_coroutine(awaitable), context=context) for awaitable in awaitables]
         except BaseExceptionGroup as failures:  # type: ignore[name-defined,unused-ignore]  # noqa: F821
             if len(failures.exceptions) == 1:
                 raise failures.exceptions[0]  # noqa: B904 - chained to the group, as in Django
             raise
-        return results
+        return [task.result() for task in tasks]
 
 else:
 
-    async def _run_all(awaitables: Sequence[Awaitable[Any]]) -> list[Any]:
-        return list(await asyncio.gather(*awaitables))
+    async def _run_all(awaitables: Sequence[Awaitable[Any]], context: contextvars.Context) -> list[Any]:
+        return list(await asyncio.gather(*(_in_context(awaitable, context) for awaitable in awaitables)))
 
 
 async def run_concurrently(awaitables: Sequence[Awaitable[Any]]) -> list[Any]:
@@ -124,7 +141,7 @@ async def run_concurrently(awaitables: Sequence[Awaitable[Any]]) -> list[Any]:
         return []
     before, shared = contextvars.copy_context(), contextvars.copy_context()
     try:
-        return await _run_all([_InContext(awaitable, shared) for awaitable in awaitables])
+        return await _run_all(awaitables, shared)
     finally:
         _restore(shared, before)
 
@@ -159,22 +176,22 @@ async def asend(signal: _SignalLike, sender: object, named: Mapping[str, Any], r
     if not sync_receivers and not async_receivers:
         return []
     call_sync = sync_to_async(call_receivers_robust if robust else call_receivers)
-    if TASK_GROUP:
+    if not async_receivers:
+        # sync_to_async carries the batch's context changes back itself.
+        return await call_sync(signal, sender, named, sync_receivers)  # type: ignore[no-any-return]
+    if TASK_GROUP or not sync_receivers:
         responses = await call_sync(signal, sender, named, sync_receivers) if sync_receivers else []
         results = await run_concurrently(_async_calls(signal, sender, named, async_receivers, robust))
         return responses + list(zip(async_receivers, results))
-    if not sync_receivers:
-        results = await run_concurrently(_async_calls(signal, sender, named, async_receivers, robust))
-        return list(zip(async_receivers, results))
     # As in Django up to 6.0, the asynchronous receivers' tasks are created,
     # and so start, before the one that runs the synchronous batch.
     before, shared, own = contextvars.copy_context(), contextvars.copy_context(), contextvars.copy_context()
     calls = _async_calls(signal, sender, named, async_receivers, robust)
-    receivers_done = asyncio.gather(*(_InContext(call, shared) for call in calls))
+    receivers_done = asyncio.gather(*(_in_context(call, shared) for call in calls))
     try:
         sync_responses: Responses
         sync_responses, results = await asyncio.gather(
-            _InContext(call_sync(signal, sender, named, sync_receivers), own), receivers_done
+            _in_context(call_sync(signal, sender, named, sync_receivers), own), receivers_done
         )
     finally:
         _restore(own, before)
