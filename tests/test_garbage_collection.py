@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import time
 import sys
+import time
 import weakref
 
 import pytest
