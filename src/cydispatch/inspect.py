@@ -46,6 +46,9 @@ SIGNAL_CLASSES = frozenset(
     }
 )
 
+#: Django's class of the signals whose senders are models.
+MODEL_SIGNAL = ("django.db.models.signals", "ModelSignal")
+
 #: JSON has no other scalars: any other ``dispatch_uid`` is shown by its ``repr``.
 _JSON_SCALARS = (str, int, float, bool)
 
@@ -95,9 +98,12 @@ def connections(signal: Any = None, sender: Any = None, app: str | None = None) 
     ``signal`` keeps one signal's: a signal object, its dotted name
     (``"django.db.models.signals.post_save"``) or its attribute name
     (``"post_save"``, which may name several signals). ``sender`` keeps the
-    connections a send from that sender reaches, as ``receivers_for`` does:
-    those to it and those to any sender; it is the sender itself or, once
-    Django is set up, a model's label (``"shop.Product"``). ``app`` keeps the
+    connections a send from that sender reaches (as ``receivers_for`` does):
+    those to it and, on the signals it sends, those to any sender; it is the
+    sender itself or, once Django is set up, a model's label
+    (``"shop.Product"``). The signals a sender sends are taken to be those
+    with a connection to it, the model signals (``pre_save``, ...) for a
+    model, and the one ``signal`` names, if given. ``app`` keeps the
     connections whose receiver is defined in that app's modules or whose
     sender is one of its models; it is an app label once Django is set up,
     else a top-level module name. An unknown signal name, model label or app
@@ -118,12 +124,15 @@ def connections(signal: Any = None, sender: Any = None, app: str | None = None) 
     models = _models_by_id()
     result = []
     for name, obj in chosen:
-        for record, sender_object, sender_id in _read(name, obj, models):
-            if target is not None and not (record.sender == "any" or _is_target(sender_object, sender_id, target)):
-                continue
-            if app_filter is not None and not _in_app(record, sender_object, *app_filter):
-                continue
-            result.append(record)
+        records = list(_read(name, obj, models))
+        if target is not None:
+            own = [item for item in records if item[0].sender != "any" and _is_target(item[1], item[2], target)]
+            sends = own or signal is not None or (_model_label(target) is not None and _is_model_signal(obj))
+            kept = {id(item) for item in own}
+            records = [item for item in records if (sends and item[0].sender == "any") or id(item) in kept]
+        for record, sender_object, _ in records:
+            if app_filter is None or _in_app(record, sender_object, *app_filter):
+                result.append(record)
     return result
 
 
@@ -340,6 +349,11 @@ def _sender_target(sender: Any) -> Any:
         return apps.get_model(sender)
     except (LookupError, ValueError):
         raise LookupError(f"no model labelled {sender!r}") from None
+
+
+def _is_model_signal(signal: Any) -> bool:
+    # Django's ModelSignal, by name (see SIGNAL_CLASSES): its senders are models.
+    return any((getattr(cls, "__module__", None), cls.__name__) == MODEL_SIGNAL for cls in type(signal).__mro__)
 
 
 def _is_target(sender: Any, sender_id: Any, target: Any) -> bool:
