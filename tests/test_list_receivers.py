@@ -13,6 +13,8 @@ dispatcher, and prints what it listed.
 from __future__ import annotations
 
 import ast
+import json
+import re
 import types
 from pathlib import Path
 from typing import Any
@@ -222,3 +224,12 @@ def test_the_command_line(backend: types.ModuleType) -> None:
         f"  {INVENTORY}stock_saving  sender=inventory.Stock  weak  sync  dispatch_uid='inventory-pre-save'  "
         f"djangoproject/inventory/receivers.py:{line}\n"
     )
+
+
+def test_the_readme_shows_real_output(report: Any) -> None:
+    readme = (TESTS.parent / "README.md").read_text()
+    blocks = dict(re.findall(r"```\n\$ python manage.py list_receivers (.*?)\n(.*?)```", readme, re.S))
+    assert blocks["--app inventory"] == report["readme_text"]
+    shown = json.loads(blocks["--sender inventory.Stock --signal pre_save --format json"])
+    assert shown == [{**record, "file": shown[0]["file"]} for record in report["readme_json"]]
+    assert shown[0]["file"].endswith("/djangoproject/inventory/receivers.py")

@@ -60,6 +60,8 @@ report: dict[str, Any] = {
     "app_audit": listed("--app", "audit"),
     "app_inventory_post_save": listed("--app", "inventory", "--signal", "post_save"),
     "app_text": command("--app", "audit"),
+    "readme_text": command("--app", "inventory"),
+    "readme_json": listed("--sender", "inventory.Stock", "--signal", "pre_save"),
 }
 errors = {}
 for args in (["--signal", "nope"], ["--sender", "shop.Nope"], ["--app", "nope"], ["--format", "xml"]):
