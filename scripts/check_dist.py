@@ -63,6 +63,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "cydispatch"
 #: The modules compiled by setup.py (``COMPILED_MODULES``) with their source suffix.
 COMPILED = {"_cdispatch": ".pyx", "_entries": ".py", "_keys": ".py", "_refs": ".py", "_validation": ".py"}
+#: Modules of subpackages and plain modules that a wheel must carry (setuptools finds the packages).
+MODULES = ["inspect.py", "django/__init__.py", "django/apps.py", "django/management/__init__.py",
+           "django/management/commands/__init__.py", "django/management/commands/list_receivers.py"]
 PYTHONS = ["cp310", "cp311", "cp312", "cp313", "cp314", "cp314t", "cp315", "cp315t"]
 EXPECTED_IDENTIFIERS = {
     "linux": {
@@ -251,6 +254,7 @@ def check_compiled_wheel(wheel: Path, version: str, tree: Path) -> None:
         check([n for n in names if re.fullmatch(rf"{PACKAGE}/{module}\.cpython-\w+.*\.so", n)],
               f"the wheel lacks the compiled {module}")
     expected = {f"{PACKAGE}/py.typed", f"{PACKAGE}/_cdispatch.pyx", f"{PACKAGE}/_pydispatch.py"}
+    expected |= {f"{PACKAGE}/{module}" for module in MODULES}
     expected |= {f"{PACKAGE}/{p.name}" for p in (tree / "src" / PACKAGE).glob("*.pxd")}
     check(not expected - names, f"the wheel lacks {sorted(expected - names)}")
     check(f"{PACKAGE}-{version}.dist-info/licenses/LICENSE" in names, "the wheel lacks its LICENSE")
@@ -500,6 +504,8 @@ def main() -> None:
         check(not binaries, f"the pure wheel holds {binaries}")
         check("Root-Is-Purelib: true" in wheel_metadata(pure, "WHEEL"), "the pure wheel is not purelib")
         check(f"{PACKAGE}/py.typed" in wheel_names(pure), "the pure wheel lacks py.typed")
+        lacking = sorted({f"{PACKAGE}/{module}" for module in MODULES} - wheel_names(pure))
+        check(not lacking, f"the pure wheel lacks {lacking}")
         python = install_wheel(work, "venv-pure", pure, tools)
         result = backend_report(python, empty)
         check(result["use"] is False, f"USE_EXTENSIONS is {result['use']} after installing the pure wheel")

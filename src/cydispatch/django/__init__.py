@@ -13,6 +13,10 @@ The class installed is ``cydispatch.django.Signal``: ``cydispatch.Signal`` plus
 the two things Django's own code expects of ``Signal`` beyond its API (see
 the class). ``cydispatch.Signal`` itself stays free of them.
 
+Added to ``INSTALLED_APPS``, ``"cydispatch.django"`` is also an app (see
+``apps``) with one management command, ``list_receivers``: every signal of
+the project with what it runs (see ``cydispatch.inspect``).
+
 There is deliberately no switch that works without a line of code (an
 environment variable read at interpreter start-up through a ``.pth`` file):
 see the README, section "Django's own signals".
@@ -27,10 +31,10 @@ from typing import Any
 
 import django
 
-from . import USE_EXTENSIONS
-from . import Signal as _BaseSignal
-from ._calls import Receiver, Responses
-from ._decorator import receiver
+from .. import USE_EXTENSIONS
+from .. import Signal as _BaseSignal
+from .._calls import Receiver, Responses
+from .._decorator import receiver
 
 __all__ = ["Signal", "install", "receiver"]
 

@@ -1,0 +1,1 @@
+"""``list_receivers``: see ``cydispatch.inspect``."""

@@ -1,0 +1,5 @@
+"""The inventory app's own signal."""
+
+from django.dispatch import Signal
+
+restocked = Signal()
