@@ -1,0 +1,163 @@
+"""The manual in docs/: it builds warning-free, and every code example in it runs.
+
+The pages (Markdown, read by Sphinx through MyST) hold two kinds of Python
+example: ``{doctest}`` blocks, which ``sphinx-build -b doctest`` runs, and
+``{literalinclude}`` blocks that show the scripts of ``examples/``, which
+``tests/test_examples.py`` runs. ``test_every_python_example_runs`` keeps it so:
+a plain Python code block would be shown and never run. Output shown after a
+``% The output of examples/NAME`` comment is compared with a run of the script.
+
+The Sphinx builds need the docs extra (``pip install ".[docs]"``), which the
+test extra does not hold: without Sphinx they are skipped, and ``.ci/run``
+runs both builds after installing it. Without ``docs/`` (the sdist ships
+``tests/`` but not the manual) everything here is skipped.
+"""
+
+from __future__ import annotations
+
+import doctest
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+EXAMPLES = ROOT / "examples"
+PAGES = sorted(path for path in DOCS.glob("*.md") if not path.name.startswith("_"))
+#: The one-screen README, kept in docs/ until it replaces README.md.
+README_DRAFT = DOCS / "_readme_draft.md"
+
+pytestmark = pytest.mark.skipif(not (DOCS / "conf.py").is_file(), reason="no docs/ here (an sdist)")
+
+#: A fenced block: its opening fence, info string, body.
+FENCE = re.compile(r"^(?P<fence>`{3,}|:{3,})(?P<info>[^\n]*)\n(?P<body>.*?)^(?P=fence)[ \t]*$", re.M | re.S)
+PYTHON = {"python", "py", "python3", "pycon", "ipython"}
+SPHINX_MISSING = [name for name in ("sphinx", "myst_parser", "furo") if importlib.util.find_spec(name) is None]
+needs_sphinx = pytest.mark.skipif(
+    bool(SPHINX_MISSING),
+    reason=f"the docs extra is not installed (missing {', '.join(SPHINX_MISSING)}): pip install '.[docs]'",
+)
+
+
+def fenced_blocks(path: Path) -> list[tuple[str, str, str]]:
+    """``(directive or language, argument, body)`` of each fenced block of a Markdown page."""
+    blocks = []
+    for match in FENCE.finditer(path.read_text()):
+        info = match["info"].strip()
+        directive = re.fullmatch(r"\{([\w:-]+)\}\s*(.*)", info)
+        if directive:
+            blocks.append((directive[1], directive[2].strip(), match["body"]))
+        else:
+            language, _, argument = info.partition(" ")
+            blocks.append((language, argument.strip(), match["body"]))
+    return blocks
+
+
+def test_there_are_pages():
+    assert {path.stem for path in PAGES} >= {
+        "index", "getting-started", "migrating", "django", "performance", "guarantees", "building", "api",
+    }
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[path.name for path in PAGES])
+def test_every_python_example_runs(page):
+    """Python is shown only as a ``{doctest}`` block or as an included script of examples/."""
+    for kind, argument, body in fenced_blocks(page):
+        if kind in ("code-block", "code", "sourcecode"):
+            kind = argument.split()[0] if argument else ""
+        assert kind not in PYTHON, (
+            f"{page.name}: a Python block that nothing runs; make it a {{doctest}} block, or a "
+            f"script in examples/ shown with {{literalinclude}}:\n{body}"
+        )
+        if kind == "literalinclude":
+            included = (DOCS / argument).resolve()
+            assert included.is_file(), f"{page.name}: {argument} does not exist"
+            if included.suffix == ".py":
+                assert included.is_relative_to(EXAMPLES), f"{page.name}: {argument} is not run by the tests"
+        if kind == "doctest":
+            assert body.lstrip().startswith(">>>"), f"{page.name}: a doctest block without >>>:\n{body}"
+
+
+def shown_outputs():
+    """``(page, script, shown output)`` for each block marked as the output of a script of examples/."""
+    found = []
+    marked = re.compile(r"^% The output of examples/(?P<script>\S+?):.*\n```text\n(?P<output>.*?)^```", re.M | re.S)
+    for page in PAGES:
+        for match in marked.finditer(page.read_text()):
+            found.append(pytest.param(page, match["script"], match["output"], id=f"{page.name}-{match['script']}"))
+    return found
+
+
+def normalized(text: str) -> list[str]:
+    """The lines of an output, without what changes between runs: times, the backend in use."""
+    text = re.sub(r" in \d+\.\d+s", " in N s", text)
+    text = re.sub(r"(compiled backend in use:) (True|False)", r"\1 ...", text)
+    return [line.rstrip() for line in text.strip().splitlines()]
+
+
+@pytest.mark.parametrize("page, script, shown", shown_outputs())
+def test_shown_output_is_the_scripts(page, script, shown):
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / script)], capture_output=True, text=True, timeout=300, cwd=EXAMPLES
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert normalized(result.stdout) == normalized(shown), f"{page.name} shows another output of {script}"
+
+
+def test_there_are_shown_outputs():
+    assert {script for _, script, _ in (param.values for param in shown_outputs())} >= {
+        "quickstart.py", "django_startup.py"
+    }
+
+
+def readmes():
+    """The one-screen README: the draft in docs/, and README.md once it has become that (it links the manual)."""
+    found = [README_DRAFT] if README_DRAFT.is_file() else []
+    readme = ROOT / "README.md"
+    if "cydispatch.readthedocs.io" in readme.read_text():
+        found.append(readme)
+    return found
+
+
+@pytest.mark.parametrize("path", readmes(), ids=lambda path: path.name)
+def test_readme_python_blocks_run(path):
+    """Each Python block runs in a fresh process; a closing ``# <repr>`` comment is its last value."""
+    blocks = [body for kind, _, body in fenced_blocks(path) if kind in PYTHON]
+    assert blocks
+    for body in blocks:
+        lines = body.rstrip().splitlines()
+        want = None
+        if lines[-1].startswith("# ") and lines[-2] and not lines[-2].startswith((" ", "#")):
+            want = lines[-1][2:]
+            lines = [*lines[:-2], f"print(repr({lines[-2]}))"]
+        result = subprocess.run(
+            [sys.executable, "-W", "error", "-c", "\n".join(lines)], capture_output=True, text=True, timeout=120,
+            cwd=ROOT,
+        )
+        assert result.returncode == 0, f"{path.name}:\n{body}\n{result.stdout}{result.stderr}"
+        if want is not None:
+            assert doctest.OutputChecker().check_output(want + "\n", result.stdout, doctest.ELLIPSIS), (
+                f"{path.name}: the block shows {want}, it gives {result.stdout}"
+            )
+
+
+@needs_sphinx
+@pytest.mark.parametrize("builder", ["html", "doctest"])
+def test_sphinx_build(builder, tmp_path):
+    """``sphinx-build -W --keep-going``: warning-free HTML, and every ``>>>`` example passes."""
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", builder, str(DOCS), str(tmp_path)],
+        capture_output=True, text=True, timeout=600, env={**os.environ, "PYTHONWARNINGS": ""},
+    )
+    report = tmp_path / "output.txt"
+    details = report.read_text() if builder == "doctest" and report.is_file() else ""
+    assert result.returncode == 0, result.stdout + result.stderr + details
+    if builder == "doctest":
+        assert re.search(r"^\s*[1-9]\d* tests\n\s*0 failures in tests", details, re.M), details
+    else:
+        assert (tmp_path / "api.html").is_file()
