@@ -40,8 +40,7 @@ extensions = [
 
 source_suffix = {".md": "markdown"}
 root_doc = "index"
-# _readme_draft.md is the one-screen README, kept here to be moved there.
-exclude_patterns = ["_build", "_readme_draft.md"]
+exclude_patterns = ["_build"]
 
 myst_enable_extensions = ["colon_fence", "deflist"]
 # [text](gh:path): a file of the repository, on GitHub.

@@ -29,9 +29,6 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 EXAMPLES = ROOT / "examples"
 PAGES = sorted(path for path in DOCS.glob("*.md") if not path.name.startswith("_"))
-#: The one-screen README, kept in docs/ until it replaces README.md.
-README_DRAFT = DOCS / "_readme_draft.md"
-
 pytestmark = pytest.mark.skipif(not (DOCS / "conf.py").is_file(), reason="no docs/ here (an sdist)")
 
 #: A fenced block: its opening fence, info string, body.
@@ -115,18 +112,9 @@ def test_there_are_shown_outputs():
     }
 
 
-def readmes():
-    """The one-screen README: the draft in docs/, and README.md once it has become that (it links the manual)."""
-    found = [README_DRAFT] if README_DRAFT.is_file() else []
-    readme = ROOT / "README.md"
-    if "cydispatch.readthedocs.io" in readme.read_text():
-        found.append(readme)
-    return found
-
-
-@pytest.mark.parametrize("path", readmes(), ids=lambda path: path.name)
-def test_readme_python_blocks_run(path):
-    """Each Python block runs in a fresh process; a closing ``# <repr>`` comment is its last value."""
+def test_readme_python_blocks_run():
+    """Each of README.md's Python blocks runs in a fresh process; a closing ``# <repr>`` comment is its last value."""
+    path = ROOT / "README.md"
     blocks = [body for kind, _, body in fenced_blocks(path) if kind in PYTHON]
     assert blocks
     for body in blocks:

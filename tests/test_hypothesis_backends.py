@@ -58,7 +58,7 @@ from cydispatch import _pydispatch
 
 pytestmark = pytest.mark.c_extension
 
-#: The number of programs README.md states.
+#: The number of programs the guarantees (docs/guarantees.md) state.
 PROGRAMS = 120
 SETTINGS = settings(
     max_examples=PROGRAMS,
@@ -436,7 +436,7 @@ def test_backends_agree_on_random_programs():
         RUN[key] = [0, 0]
     RUN["programs"] = 0
     run_state_machine_as_test(BackendDifferential, settings=SETTINGS)
-    # As many programs as README.md states; and new objects did take dead ones'
+    # As many programs as docs/guarantees.md states; and new objects did take dead ones'
     # addresses, on each backend, which is what the id checks are about.
     assert RUN["programs"] >= PROGRAMS, RUN
     assert min(RUN["sender reuse"]) > 0, RUN

@@ -99,7 +99,7 @@ DEAD_IDS: set[int] = set()
 
 @contextlib.contextmanager
 def counting(programs: int, reuse: bool = True) -> Iterator[None]:
-    """Require at least ``programs`` programs to run (README.md's count) and, with
+    """Require at least ``programs`` programs to run (docs/guarantees.md's count) and, with
     ``reuse``, some receiver to get a dead receiver's address (what the id checks are for)."""
     RUN.clear()
     DEAD_IDS.clear()

@@ -226,8 +226,8 @@ def test_the_command_line(backend: types.ModuleType) -> None:
     )
 
 
-def test_the_readme_shows_real_output(report: Any) -> None:
-    readme = (TESTS.parent / "README.md").read_text()
+def test_the_docs_show_real_output(report: Any) -> None:
+    readme = (TESTS.parent / "docs" / "django.md").read_text()
     blocks = dict(re.findall(r"```\n\$ python manage.py list_receivers (.*?)\n(.*?)```", readme, re.S))
     assert blocks["--app inventory"] == report["readme_text"]
     shown = json.loads(blocks["--sender inventory.Stock --signal pre_save --format json"])

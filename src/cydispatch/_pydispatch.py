@@ -17,7 +17,7 @@ that needs it. A plan holds no strong reference to its sender and is checked
 against the sender's identity, so an object that reuses a dead sender's id
 never gets its plan.
 
-Code written for Django reaches into a signal (see the README, "Guarantees"):
+Code written for Django reaches into a signal (see the guarantees, docs/guarantees.md):
 it assigns ``receivers`` or the cache while holding ``lock``, and replaces
 ``_live_receivers`` to trace receivers. So nothing that such code can do
 while holding ``lock`` takes it again here: an assignment only flags the
@@ -276,7 +276,8 @@ class Signal:
         """Send from asynchronous code.
 
         The synchronous receivers are called in one batch behind
-        ``sync_to_async``, concurrently with the asynchronous receivers.
+        ``sync_to_async``, as the installed Django does: up to Django 6.0
+        concurrently with the asynchronous receivers, from 6.1 before them.
         Results come in the same order as from ``send``.
         """
         return await _bridge.asend(self, sender, named, robust=False)

@@ -19,7 +19,7 @@ the project with what it runs (see ``cydispatch.inspect``).
 
 There is deliberately no switch that works without a line of code (an
 environment variable read at interpreter start-up through a ``.pth`` file):
-see the README, section "Django's own signals".
+see the manual, docs/django.md.
 """
 
 from __future__ import annotations
