@@ -34,7 +34,7 @@ from collections.abc import Hashable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, NamedTuple
 
-from . import _bridge, _conveniences
+from . import _conveniences
 from ._calls import Receiver, Responses, call_receivers, call_receivers_robust
 from ._entries import Entry, ReceiverList, checked_entries, is_dead, is_sender, make_entry, matching_entries
 from ._flavour import live_receivers_result, split_live_receivers
@@ -44,6 +44,21 @@ from ._registry import Registry
 from ._validation import normalize_signal_args
 
 __all__ = ["Signal"]
+
+_bridge_module: Any = None
+
+
+def _bridge() -> Any:
+    """``cydispatch._bridge``, imported on first use.
+
+    It needs ``asyncio`` and ``asgiref``, which cost more to import than all
+    of cydispatch and which only asynchronous receivers and ``asend`` use: a
+    process that has none does not import them.
+    """
+    global _bridge_module
+    if _bridge_module is None:
+        from . import _bridge as _bridge_module
+    return _bridge_module
 
 class Plan(NamedTuple):
     """What a send from one sender calls: references to its live receivers."""
@@ -254,7 +269,7 @@ class Signal:
             for receiver in sync_receivers:
                 responses.append((receiver, receiver(**arguments)))
         if async_receivers:
-            responses += _bridge.send_to_async_receivers(self, sender, named, async_receivers, False)
+            responses += _bridge().send_to_async_receivers(self, sender, named, async_receivers, False)
         return responses
 
     def send_robust(self, sender: Any, **named: Any) -> Responses:
@@ -269,7 +284,7 @@ class Signal:
         sync_receivers, async_receivers = self._receivers_to_call(sender)  # as in send
         responses = call_receivers_robust(self, sender, named, sync_receivers)
         if async_receivers:
-            responses += _bridge.send_to_async_receivers(self, sender, named, async_receivers, True)
+            responses += _bridge().send_to_async_receivers(self, sender, named, async_receivers, True)
         return responses
 
     async def asend(self, sender: Any, **named: Any) -> Responses:
@@ -279,11 +294,11 @@ class Signal:
         ``sync_to_async``, concurrently with the asynchronous receivers.
         Results come in the same order as from ``send``.
         """
-        return await _bridge.asend(self, sender, named, robust=False)
+        return await _bridge().asend(self, sender, named, robust=False)
 
     async def asend_robust(self, sender: Any, **named: Any) -> Responses:
         """``asend`` with ``send_robust``'s handling of errors."""
-        return await _bridge.asend(self, sender, named, robust=True)
+        return await _bridge().asend(self, sender, named, robust=True)
 
     def _clear_dead_receivers(self) -> None:
         """Drop the connections whose receiver or sender died; the caller holds ``lock``.

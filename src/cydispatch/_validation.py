@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-import inspect
+import sys
 from collections.abc import Iterable
-from inspect import CO_COROUTINE, CO_VARKEYWORDS
 from types import FunctionType, MethodType
 from typing import Any
 
-from asgiref.sync import iscoroutinefunction
+# ``inspect``'s code flags, fixed since Python 3.5. ``inspect`` itself (with
+# ``ast``, ``dis`` and ``tokenize``) and ``asgiref`` (with ``asyncio``) cost
+# more to import than all of cydispatch; only receivers that are not plain
+# functions need them, so they are imported there, on first use.
+CO_VARKEYWORDS = 0x08
+CO_COROUTINE = 0x80
+
+#: Before Python 3.12, asgiref's ``iscoroutinefunction`` is asyncio's, which
+#: also accepts a function marked with asyncio's ``_is_coroutine`` marker.
+_ASYNCIO_MARKER = sys.version_info < (3, 12)
 
 _NOT_LOADED: Any = object()
 _settings: Any = _NOT_LOADED
@@ -70,6 +78,8 @@ def accepts_kwargs(func: Any, flags: int) -> bool:
     """
     if flags >= 0:
         return bool(flags & CO_VARKEYWORDS)
+    import inspect
+
     for parameter in inspect.signature(func).parameters.values():
         if parameter.kind is inspect.Parameter.VAR_KEYWORD:
             return True
@@ -84,7 +94,28 @@ def is_async(receiver: Any, flags: int) -> bool:
     """
     if flags >= 0:
         return bool(flags & CO_COROUTINE)
-    return bool(iscoroutinefunction(receiver))
+    return iscoroutinefunction(receiver)
+
+
+def iscoroutinefunction(func: Any) -> bool:
+    """``asgiref.sync.iscoroutinefunction(func)`` (Django's test), without importing ``asyncio``.
+
+    From Python 3.12 asgiref's is ``inspect.iscoroutinefunction`` (which also
+    knows ``inspect.markcoroutinefunction``'s marker). Before, it is
+    ``asyncio.iscoroutinefunction``: ``inspect``'s, or a function whose
+    ``_is_coroutine`` is ``asyncio.coroutines._is_coroutine`` (asgiref's
+    ``markcoroutinefunction`` sets it). That marker is created when
+    ``asyncio`` is imported, so while ``asyncio`` is not, no function carries it.
+    """
+    import inspect
+
+    if inspect.iscoroutinefunction(func):
+        return True
+    if not _ASYNCIO_MARKER:
+        return False
+    marker = getattr(func, "_is_coroutine", None)
+    coroutines = sys.modules.get("asyncio.coroutines")
+    return coroutines is not None and marker is coroutines._is_coroutine
 
 
 def validate_receiver(receiver: Any, flags: int) -> None:
