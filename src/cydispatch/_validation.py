@@ -25,9 +25,18 @@ _unconfigured: Any = _NOT_LOADED
 
 
 def _django_settings() -> Any:
-    """Return ``django.conf.settings``, or ``None`` when Django is not installed."""
+    """Return ``django.conf.settings``, or ``None`` while no settings can be configured.
+
+    Settings are configured through ``django.conf``: until something imported
+    it, there are none, whether Django is installed or not, and ``None`` is
+    returned without importing it (it imports ``asgiref`` and ``asyncio``,
+    which cost more than all of cydispatch; see ``_bridge``). Once imported,
+    its settings object is kept.
+    """
     global _settings, _settings_state, _unconfigured
     if _settings is _NOT_LOADED:
+        if sys.modules.get("django.conf") is None:
+            return None
         try:
             from django.conf import settings
             from django.utils.functional import empty
