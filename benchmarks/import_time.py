@@ -8,8 +8,10 @@ of the imports the statement made (the top-level lines after start-up's
 ``site``; for ``import django.dispatch``, ``django`` is among them), in
 microseconds. Runs are interleaved (each round runs every library once, in a
 rotating order) after one unmeasured run each, which writes the bytecode
-caches; the report gives the median, the minimum and the maximum over the
-rounds. The libraries: cydispatch with its default (compiled) backend, with
+caches, as an installed package has them (to a temporary
+``PYTHONPYCACHEPREFIX``, so that nothing is written beside the sources, even
+where ``PYTHONDONTWRITEBYTECODE`` is set); the report gives the median, the
+minimum and the maximum over the rounds. The libraries: cydispatch with its default (compiled) backend, with
 the pure one (``CYDISPATCH_NO_EXTENSIONS=1``), Django's ``django.dispatch``
 and ``blinker``.
 
@@ -28,6 +30,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -81,9 +84,13 @@ def parse_importtime(stderr: str) -> int:
     return total
 
 
-def run_once(target: Target) -> int:
-    """Import ``target`` in a fresh interpreter; its import time, in microseconds."""
-    env = {key: value for key, value in os.environ.items() if key != NO_EXTENSIONS}
+def run_once(target: Target, pycache: str) -> int:
+    """Import ``target`` in a fresh interpreter, bytecode caches in ``pycache``; its import time, in µs."""
+    env = {
+        key: value for key, value in os.environ.items()
+        if key not in (NO_EXTENSIONS, "PYTHONDONTWRITEBYTECODE")
+    }
+    env["PYTHONPYCACHEPREFIX"] = pycache
     if target.pure:
         env[NO_EXTENSIONS] = "1"
     completed = subprocess.run(
@@ -115,13 +122,14 @@ class Result:
 
 def measure(runs: int, targets: tuple[Target, ...] = TARGETS) -> list[Result]:
     """Interleaved rounds of ``runs`` imports of each target, after one unmeasured import each."""
-    for target in targets:
-        run_once(target)  # writes the bytecode caches
     results = [Result(t.label, t.module, t.pure, []) for t in targets]
-    for round_number in range(runs):
-        shift = round_number % len(targets)
-        for index in [*range(shift, len(targets)), *range(shift)]:
-            results[index].runs.append(run_once(targets[index]))
+    with tempfile.TemporaryDirectory(prefix="import-time-") as pycache:
+        for target in targets:
+            run_once(target, pycache)  # writes the bytecode caches
+        for round_number in range(runs):
+            shift = round_number % len(targets)
+            for index in [*range(shift, len(targets)), *range(shift)]:
+                results[index].runs.append(run_once(targets[index], pycache))
     return results
 
 

@@ -276,3 +276,12 @@ def test_settings_debug_false_does_not_validate(backend):
         "with_kwargs": "connected",
         "count": 3,
     }
+
+
+def test_code_flags_are_inspects():
+    """``_validation`` spells out the two code flags it reads, so as not to import ``inspect``."""
+    import inspect
+
+    from cydispatch import _validation
+
+    assert (_validation.CO_VARKEYWORDS, _validation.CO_COROUTINE) == (inspect.CO_VARKEYWORDS, inspect.CO_COROUTINE)

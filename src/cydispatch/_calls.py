@@ -6,19 +6,19 @@ hot path); everything else calls receivers through these functions.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any
-
+TYPE_CHECKING = False  # typing's, without importing typing: see cydispatch/__init__.py
 if TYPE_CHECKING:
     import logging
+    from collections.abc import Callable, Iterable, Mapping
+    from typing import Any, TypeAlias
+
+    Receiver: TypeAlias = Callable[..., Any]
+    Responses: TypeAlias = list[tuple[Receiver, Any]]
 
 #: The name of the logger that ``send_robust`` reports failing receivers to.
 #: It is Django's, so existing logging configurations route cydispatch's
 #: reports unchanged.
 LOGGER_NAME = "django.dispatch"
-
-Receiver = Callable[..., Any]
-Responses = list[tuple[Receiver, Any]]
 
 _logger: logging.Logger | None = None
 

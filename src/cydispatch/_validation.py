@@ -5,7 +5,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable
 from types import FunctionType, MethodType
-from typing import Any
+
+TYPE_CHECKING = False  # typing's, without importing typing: see cydispatch/__init__.py
+if TYPE_CHECKING:
+    from typing import Any
 
 # ``inspect``'s code flags, fixed since Python 3.5. ``inspect`` itself (with
 # ``ast``, ``dis`` and ``tokenize``) and ``asgiref`` (with ``asyncio``) cost
