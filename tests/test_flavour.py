@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import subprocess
 import sys
 import textwrap
 
 import django
+import hypothesis
 import pytest
+from hypothesis import strategies as st
+
+from cydispatch import _flavour
 
 REPORT = """
 import json, sys
@@ -25,7 +30,7 @@ try:  # absent from a pure install
     backends.append(_cdispatch)
 except ImportError:
     pass
-imported = "django" in sys.modules  # (connect imports django.conf, for settings.DEBUG)
+imported = "django" in sys.modules
 def receiver(**kwargs): pass
 shapes = []
 for each in (backend.Signal() for backend in backends):
@@ -83,3 +88,36 @@ def test_without_django_the_newest_that_runs_on_this_python():
     found = report(hide_django)
     assert found["django"] == ([6, 1] if sys.version_info >= (3, 12) else [5, 2])
     assert found["imported"] is False
+
+
+VERSION_PATTERN = re.compile(r"^VERSION\s*=\s*\(\s*(\d+)\s*,\s*(\d+)", re.MULTILINE)
+#: Pieces of Django's VERSION line and of near misses: other whitespace, other digits.
+VERSION_TOKENS = [
+    "VERSION", "VERSIONS", "X", "=", "==", "(", ")", ",", " ", "\t", "\n", "\r", "\x0b", "\x1c",
+    "\u2003", "0", "5", "12", "\u0663", "\u00b2", "#", "'final'",
+]
+
+
+def version_by_regex(source: str) -> tuple[int, int] | None:
+    found = VERSION_PATTERN.search(source)
+    return (int(found[1]), int(found[2])) if found else None
+
+
+@hypothesis.settings(max_examples=2000, deadline=None)
+@hypothesis.given(st.lists(st.sampled_from(VERSION_TOKENS), max_size=24).map("".join))
+def test_the_version_line_is_read_as_the_regex_reads_it(source):
+    """``_flavour`` reads it without ``re`` (an import that costs milliseconds), to the same result."""
+    assert _flavour.version_line(source) == version_by_regex(source)
+
+
+@pytest.mark.parametrize("source", [
+    "VERSION = (5, 2, 19, 'final', 0)\n",
+    "# VERSION = (1, 0)\nVERSION=(6,1)",
+    "VERSION = (\n    4,\n    2,\n)",
+    "x\nVERSION = ()\nVERSION = (3, 1)",
+    "VERSION = (\u0663, \u0664)",
+    "VERSION = (\u00b2, 1)",
+    "",
+])
+def test_the_version_line_examples(source):
+    assert _flavour.version_line(source) == version_by_regex(source)

@@ -12,8 +12,11 @@ import subprocess
 import sys
 import textwrap
 
+import asgiref.sync
 import pytest
 from django.utils.inspect import func_accepts_kwargs
+
+from cydispatch._flavour import split_live_receivers
 
 CALLABLE_MESSAGE = "Signal receivers must be callable."
 KWARGS_MESSAGE = "Signal receivers must accept keyword arguments (**kwargs)."
@@ -155,6 +158,62 @@ def test_validation_comes_before_the_dispatch_uid_check(signal):
         signal.connect(no_kwargs, dispatch_uid=["unhashable"])
 
 
+class AsyncHandler:
+    async def method(self, **kwargs):
+        pass
+
+    async def __call__(self, **kwargs):
+        pass
+
+
+def async_with_attribute():
+    async def receiver(**kwargs):
+        pass
+
+    receiver.marker = True
+    return receiver
+
+
+def marked(mark, marker=None):
+    def make():
+        def receiver(**kwargs):
+            pass
+
+        if marker is not None:
+            receiver._is_coroutine = marker
+        return mark(receiver) if mark else receiver
+
+    return make
+
+
+ASYNC_RECEIVERS = {
+    "function": lambda: with_kwargs,
+    "async": lambda: async_with_kwargs,
+    "async-with-attribute": async_with_attribute,
+    "async-method": lambda: AsyncHandler().method,
+    "async-call-instance": AsyncHandler,
+    "partial-async": lambda: functools.partial(async_with_kwargs),
+    "partial-sync": lambda: functools.partial(with_kwargs),
+    "partial-of-partial-async": lambda: functools.partial(functools.partial(async_with_kwargs)),
+    "sync_to_async": lambda: asgiref.sync.sync_to_async(with_kwargs),
+    "asgiref-markcoroutinefunction": marked(asgiref.sync.markcoroutinefunction),
+    "foreign-_is_coroutine": marked(None, marker=object()),
+    "true-_is_coroutine": marked(None, marker=True),
+    "wraps-async": lambda: functools.wraps(async_with_kwargs)(lambda **kwargs: None),
+}
+
+
+@pytest.mark.parametrize("make", ASYNC_RECEIVERS.values(), ids=ASYNC_RECEIVERS.keys())
+def test_async_check_agrees_with_asgiref(signal, make):
+    """Asynchronous is what Django's test (asgiref's ``iscoroutinefunction``) says,
+    markers included, though cydispatch makes it without importing asyncio."""
+    receiver = make()
+    signal.connect(receiver, weak=False)
+    sync_receivers, async_receivers = split_live_receivers(signal._live_receivers(None))
+    expected = asgiref.sync.iscoroutinefunction(receiver)
+    assert [receiver] == (list(async_receivers) if expected else list(sync_receivers))
+
+
 # -- with Django settings configured (subprocesses) -----------------------------
 
 SETTINGS_CODE = """
@@ -217,3 +276,12 @@ def test_settings_debug_false_does_not_validate(backend):
         "with_kwargs": "connected",
         "count": 3,
     }
+
+
+def test_code_flags_are_inspects():
+    """``_validation`` spells out the two code flags it reads, so as not to import ``inspect``."""
+    import inspect
+
+    from cydispatch import _validation
+
+    assert (_validation.CO_VARKEYWORDS, _validation.CO_COROUTINE) == (inspect.CO_VARKEYWORDS, inspect.CO_COROUTINE)

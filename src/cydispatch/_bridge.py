@@ -26,12 +26,15 @@ import asyncio
 import contextvars
 import sys
 from collections.abc import Awaitable, Coroutine, Generator, Mapping, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from asgiref.sync import async_to_sync, sync_to_async
 
-from ._calls import Receiver, Responses, call_async_robust, call_receivers, call_receivers_robust
+from ._calls import call_async_robust, call_receivers, call_receivers_robust
 from ._flavour import TASK_GROUP
+
+if TYPE_CHECKING:
+    from ._calls import Receiver, Responses
 
 
 class _SignalLike(Protocol):

@@ -6,16 +6,43 @@ hot path); everything else calls receivers through these functions.
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+TYPE_CHECKING = False  # typing's, without importing typing: see cydispatch/__init__.py
+if TYPE_CHECKING:
+    import logging
+    from collections.abc import Callable, Iterable, Mapping
+    from typing import Any, TypeAlias
 
-#: ``send_robust`` reports failing receivers here. The name is Django's, so
-#: existing logging configurations route cydispatch's reports unchanged.
-logger = logging.getLogger("django.dispatch")
+    Receiver: TypeAlias = Callable[..., Any]
+    Responses: TypeAlias = list[tuple[Receiver, Any]]
 
-Receiver = Callable[..., Any]
-Responses = list[tuple[Receiver, Any]]
+#: The name of the logger that ``send_robust`` reports failing receivers to.
+#: It is Django's, so existing logging configurations route cydispatch's
+#: reports unchanged.
+LOGGER_NAME = "django.dispatch"
+
+_logger: logging.Logger | None = None
+
+
+def get_logger() -> logging.Logger:
+    """The ``django.dispatch`` logger, got on the first report.
+
+    ``logging`` costs about as much to import as all of cydispatch and only
+    a failing receiver of a robust send needs it, so it is imported then
+    (``logging.getLogger`` returns the same logger whenever it is called).
+    """
+    global _logger
+    if _logger is None:
+        import logging
+
+        _logger = logging.getLogger(LOGGER_NAME)
+    return _logger
+
+
+def __getattr__(name: str) -> Any:
+    # ``logger``, as a module attribute, for code that reads it.
+    if name == "logger":
+        return get_logger()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def log_robust_failure(receiver: Receiver, err: Exception) -> None:
@@ -26,7 +53,7 @@ def log_robust_failure(receiver: Receiver, err: Exception) -> None:
     ``AttributeError`` here and loses the report).
     """
     name = getattr(receiver, "__qualname__", None) or repr(receiver)
-    logger.error(
+    get_logger().error(
         "Error calling %s in Signal.send_robust() (%s)", name, err, exc_info=err
     )
 

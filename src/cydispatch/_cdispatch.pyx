@@ -27,7 +27,7 @@ import threading
 import types
 import weakref
 
-from . import _bridge, _conveniences
+from . import _conveniences
 from ._calls import call_receivers, call_receivers_robust, log_robust_failure
 from ._entries import ReceiverList
 from ._flavour import live_receivers_result, split_live_receivers
@@ -142,6 +142,7 @@ cdef object _WeakMethod = weakref.WeakMethod
 cdef object _ReferenceType = weakref.ReferenceType
 cdef object _MethodType = types.MethodType
 cdef str _SENDER = "sender"
+cdef object _bridge_module = None
 cdef str _SIGNAL = "signal"
 cdef tuple _NO_NAMES = (_SIGNAL, _SENDER)
 
@@ -281,6 +282,15 @@ cdef KeywordLayout _new_layout(object names_in):
     layout.names_signal = _SIGNAL in names
     layout.names_out = _NO_NAMES + tuple(name for name in names if name != _SENDER)
     return layout
+
+
+cdef object _bridge():
+    """``cydispatch._bridge``, imported on first use (see ``_pydispatch._bridge``)."""
+    global _bridge_module
+    if _bridge_module is None:
+        from . import _bridge as bridge
+        _bridge_module = bridge
+    return _bridge_module
 
 
 cdef int _check_self(object obj, str name) except -1:
@@ -522,12 +532,12 @@ cdef class SignalCore:
     async def asend(self, sender, **named):
         """Send from asynchronous code (see ``cydispatch._pydispatch.Signal.asend``)."""
         _check_self(self, "asend")
-        return await _bridge.asend(self, sender, named, robust=False)
+        return await _bridge().asend(self, sender, named, robust=False)
 
     async def asend_robust(self, sender, **named):
         """``asend`` with ``send_robust``'s handling of errors."""
         _check_self(self, "asend_robust")
-        return await _bridge.asend(self, sender, named, robust=True)
+        return await _bridge().asend(self, sender, named, robust=True)
 
     def _clear_dead_receivers(self):
         """Drop the connections whose receiver or sender died; the caller holds ``lock``."""
@@ -814,7 +824,7 @@ cdef dict _named(PyObject **args, Py_ssize_t nargs, PyObject *kwnames, KeywordLa
 cdef list _send_async(SignalCore self, object receivers, object sender, dict named, int robust):
     if not receivers:
         return []
-    return _bridge.send_to_async_receivers(self, sender, named, receivers, robust)
+    return _bridge().send_to_async_receivers(self, sender, named, receivers, robust)
 
 
 cdef list _send_generic(SignalCore self, object sender, dict named, int robust):

@@ -5,22 +5,24 @@ None of it changes Django's API: these are extra methods of ``Signal``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Protocol
 
-from ._calls import Receiver
+TYPE_CHECKING = False  # typing's, without importing typing: see cydispatch/__init__.py
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+    from typing import Any, Protocol
 
+    from ._calls import Receiver
 
-class _SignalLike(Protocol):
-    _state_lock: Any
-    _muted: int
+    class _SignalLike(Protocol):
+        _state_lock: Any
+        _muted: int
 
-    def _connect(self, receiver: Any, sender: Any, weak: bool, dispatch_uid: Any) -> bool: ...
+        def _connect(self, receiver: Any, sender: Any, weak: bool, dispatch_uid: Any) -> bool: ...
 
-    def disconnect(self, receiver: Any = ..., sender: Any = ..., dispatch_uid: Any = ...) -> bool: ...
+        def disconnect(self, receiver: Any = ..., sender: Any = ..., dispatch_uid: Any = ...) -> bool: ...
 
-    def _receivers_to_call(self, sender: Any) -> tuple[Sequence[Receiver], Sequence[Receiver]]: ...
+        def _receivers_to_call(self, sender: Any) -> tuple[Sequence[Receiver], Sequence[Receiver]]: ...
 
 
 @contextmanager

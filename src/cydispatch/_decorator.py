@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
-from typing import Any, Protocol, TypeVar
+TYPE_CHECKING = False  # typing's, without importing typing: see cydispatch/__init__.py
+if TYPE_CHECKING:
+    from collections.abc import Callable, Hashable
+    from typing import Any, Protocol, TypeVar
 
-F = TypeVar("F", bound=Callable[..., Any])
+    F = TypeVar("F", bound=Callable[..., Any])
 
-
-class _Connectable(Protocol):
-    def connect(
-        self, receiver: Any, sender: Any = ..., weak: bool = ..., dispatch_uid: Hashable | None = ...
-    ) -> None: ...
+    class _Connectable(Protocol):
+        def connect(
+            self, receiver: Any, sender: Any = ..., weak: bool = ..., dispatch_uid: Hashable | None = ...
+        ) -> None: ...
 
 
 def receiver(

@@ -12,17 +12,22 @@ lookup key's sender id.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Hashable, Iterable
 from types import MethodType
-from typing import Any
 
 from ._flavour import ENTRY_FIELDS, any_sender, pack_entry, unpack_entry
 from ._keys import _make_id, lookup_key
-from ._refs import DeathCallback, receiver_ref, sender_ref
+from ._refs import receiver_ref, sender_ref
 from ._validation import code_flags, is_async, validate_receiver
 
-#: ``(lookup_key, receiver, ...)``: see ``_flavour.ENTRY_FIELDS``.
-Entry = tuple[Any, ...]
+TYPE_CHECKING = False  # typing's, without importing typing: see cydispatch/__init__.py
+if TYPE_CHECKING:
+    from collections.abc import Callable, Hashable, Iterable
+    from typing import Any, TypeAlias
+
+    from ._refs import DeathCallback
+
+    #: ``(lookup_key, receiver, ...)``: see ``_flavour.ENTRY_FIELDS``.
+    Entry: TypeAlias = tuple[Any, ...]
 
 
 def make_entry(

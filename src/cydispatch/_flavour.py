@@ -27,13 +27,15 @@ A new Django version is a new row of facts below.
 from __future__ import annotations
 
 import os
-import re
 import sys
-from collections.abc import Sequence
 from importlib.machinery import PathFinder
-from typing import Any
 
 from ._keys import NONE_ID
+
+TYPE_CHECKING = False  # typing's, without importing typing: see cydispatch/__init__.py
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
 
 
 def installed_django() -> tuple[int, int] | None:
@@ -46,8 +48,50 @@ def installed_django() -> tuple[int, int] | None:
     if spec is None or not spec.origin or not os.path.isfile(spec.origin):
         return None
     with open(spec.origin, encoding="utf-8") as source:
-        found = re.search(r"^VERSION\s*=\s*\(\s*(\d+)\s*,\s*(\d+)", source.read(), re.MULTILINE)
-    return (int(found[1]), int(found[2])) if found else None
+        return version_line(source.read())
+
+
+def version_line(source: str) -> tuple[int, int] | None:
+    r"""``(major, minor)`` from the first line of ``source`` that starts ``VERSION = (major, minor``.
+
+    What ``re.search(r"^VERSION\s*=\s*\(\s*(\d+)\s*,\s*(\d+)", source,
+    re.MULTILINE)`` finds, without importing ``re`` (and ``enum`` with it), which
+    would add milliseconds to ``import cydispatch``: ``\s`` is ``str.isspace``,
+    ``\d`` ``str.isdecimal``, and ``^`` the start of the text or of a line.
+    """
+    start = 0
+    while True:
+        if source.startswith("VERSION", start):
+            found = _version_tuple(source[start + len("VERSION"):])
+            if found:
+                return found
+        start = source.find("\n", start) + 1
+        if not start:
+            return None
+
+
+def _version_tuple(rest: str) -> tuple[int, int] | None:
+    """``(major, minor)`` from ``rest`` of a line ``VERSION<rest>``, if it is ``= (major, minor...``."""
+    rest = rest.lstrip()
+    if not rest.startswith("="):
+        return None
+    rest = rest[1:].lstrip()
+    if not rest.startswith("("):
+        return None
+    major, rest = _digits(rest[1:].lstrip())
+    rest = rest.lstrip()
+    if not major or not rest.startswith(","):
+        return None
+    minor, rest = _digits(rest[1:].lstrip())
+    return (int(major), int(minor)) if minor else None
+
+
+def _digits(text: str) -> tuple[str, str]:
+    """The decimal digits ``text`` starts with, and what follows them."""
+    end = 0
+    while end < len(text) and text[end].isdecimal():
+        end += 1
+    return text[:end], text[end:]
 
 
 #: The newest Django whose dispatcher cydispatch follows, on this Python.

@@ -9,13 +9,15 @@ through a reference (see ``_refs``), so a reused id never matches.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
-from typing import Any
+TYPE_CHECKING = False  # typing's, without importing typing: see cydispatch/__init__.py
+if TYPE_CHECKING:
+    from collections.abc import Hashable
+    from typing import Any, TypeAlias
 
-#: ``id(obj)``, or ``(id(instance), id(function))`` for a bound method.
-Id = int | tuple[int, int]
-#: ``(receiver id or dispatch_uid, sender id)``.
-LookupKey = tuple[Hashable, Id]
+    #: ``id(obj)``, or ``(id(instance), id(function))`` for a bound method.
+    Id: TypeAlias = int | tuple[int, int]
+    #: ``(receiver id or dispatch_uid, sender id)``.
+    LookupKey: TypeAlias = tuple[Hashable, Id]
 
 
 def _make_id(target: Any) -> Id:

@@ -30,29 +30,60 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Hashable, Iterable, Sequence
-from contextlib import AbstractContextManager
-from typing import Any, NamedTuple
+from collections import namedtuple
 
-from . import _bridge, _conveniences
-from ._calls import Receiver, Responses, call_receivers, call_receivers_robust
-from ._entries import Entry, ReceiverList, checked_entries, is_dead, is_sender, make_entry, matching_entries
+from . import _conveniences
+from ._calls import call_receivers, call_receivers_robust
+from ._entries import ReceiverList, checked_entries, is_dead, is_sender, make_entry, matching_entries
 from ._flavour import live_receivers_result, split_live_receivers
 from ._keys import lookup_key
-from ._refs import Ref, identity_ref, strong_ref, sweep_flagger
+from ._refs import identity_ref, strong_ref, sweep_flagger
 from ._registry import Registry
 from ._validation import normalize_signal_args
 
+TYPE_CHECKING = False  # typing's, without importing typing: see cydispatch/__init__.py
+if TYPE_CHECKING:
+    from collections.abc import Hashable, Iterable, Sequence
+    from contextlib import AbstractContextManager
+    from typing import Any, NamedTuple
+
+    from ._calls import Receiver, Responses
+    from ._entries import Entry
+    from ._refs import Ref
+
 __all__ = ["Signal"]
 
-class Plan(NamedTuple):
-    """What a send from one sender calls: references to its live receivers."""
+_bridge_module: Any = None
 
-    version: int  # the signal's version it was made at: later ones retire it
-    shared: bool  # the plan of every sender without connections of its own
-    sender_ref: Ref | None  # the sender of an own plan (see identity_ref)
-    sync_refs: tuple[Ref, ...]
-    async_refs: tuple[Ref, ...]
+
+def _bridge() -> Any:
+    """``cydispatch._bridge``, imported on first use.
+
+    It needs ``asyncio`` and ``asgiref``, which cost more to import than all
+    of cydispatch and which only asynchronous receivers and ``asend`` use: a
+    process that has none does not import them.
+    """
+    global _bridge_module
+    if _bridge_module is None:
+        from . import _bridge as _bridge_module
+    return _bridge_module
+
+
+if TYPE_CHECKING:
+
+    class Plan(NamedTuple):
+        """What a send from one sender calls: references to its live receivers."""
+
+        version: int  # the signal's version it was made at: later ones retire it
+        shared: bool  # the plan of every sender without connections of its own
+        sender_ref: Ref | None  # the sender of an own plan (see identity_ref)
+        sync_refs: tuple[Ref, ...]
+        async_refs: tuple[Ref, ...]
+
+else:
+    # The same class, made by collections (typing.NamedTuple makes it so too).
+    Plan = namedtuple("Plan", ["version", "shared", "sender_ref", "sync_refs", "async_refs"])
+    Plan.__doc__ = "What a send from one sender calls: references to its live receivers."
 
 
 def _dispatch_ref(receiver: Any) -> Ref:
@@ -254,7 +285,7 @@ class Signal:
             for receiver in sync_receivers:
                 responses.append((receiver, receiver(**arguments)))
         if async_receivers:
-            responses += _bridge.send_to_async_receivers(self, sender, named, async_receivers, False)
+            responses += _bridge().send_to_async_receivers(self, sender, named, async_receivers, False)
         return responses
 
     def send_robust(self, sender: Any, **named: Any) -> Responses:
@@ -269,7 +300,7 @@ class Signal:
         sync_receivers, async_receivers = self._receivers_to_call(sender)  # as in send
         responses = call_receivers_robust(self, sender, named, sync_receivers)
         if async_receivers:
-            responses += _bridge.send_to_async_receivers(self, sender, named, async_receivers, True)
+            responses += _bridge().send_to_async_receivers(self, sender, named, async_receivers, True)
         return responses
 
     async def asend(self, sender: Any, **named: Any) -> Responses:
@@ -280,11 +311,13 @@ class Signal:
         concurrently with the asynchronous receivers, from 6.1 before them.
         Results come in the same order as from ``send``.
         """
-        return await _bridge.asend(self, sender, named, robust=False)
+        responses: Responses = await _bridge().asend(self, sender, named, robust=False)
+        return responses
 
     async def asend_robust(self, sender: Any, **named: Any) -> Responses:
         """``asend`` with ``send_robust``'s handling of errors."""
-        return await _bridge.asend(self, sender, named, robust=True)
+        responses: Responses = await _bridge().asend(self, sender, named, robust=True)
+        return responses
 
     def _clear_dead_receivers(self) -> None:
         """Drop the connections whose receiver or sender died; the caller holds ``lock``.

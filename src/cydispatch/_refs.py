@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import itertools
 import weakref
-from collections.abc import Callable
 from types import FunctionType, MethodType
-from typing import Any
 
-#: A zero-argument callable returning the referenced object, or ``None`` once it died.
-Ref = Callable[[], Any]
-#: Called with the dead weak reference when a referenced object dies.
-DeathCallback = Callable[["weakref.ReferenceType[Any]"], None]
+TYPE_CHECKING = False  # typing's, without importing typing: see cydispatch/__init__.py
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, TypeAlias
+
+    #: A zero-argument callable returning the referenced object, or ``None`` once it died.
+    Ref: TypeAlias = Callable[[], Any]
+    #: Called with the dead weak reference when a referenced object dies.
+    DeathCallback: TypeAlias = Callable[["weakref.ReferenceType[Any]"], None]
 
 
 def strong_ref(obj: Any) -> Ref:

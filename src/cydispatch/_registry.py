@@ -22,15 +22,19 @@ disconnect update it in place, under the signal's lock.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
-
-from ._entries import Entry
 from ._flavour import any_sender
-from ._keys import Id, LookupKey, _make_id
+from ._keys import _make_id
 
-#: ``(seq, entry)``: an entry and its position in connection order.
-Filed = tuple[int, Entry]
+TYPE_CHECKING = False  # typing's, without importing typing: see cydispatch/__init__.py
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Any, TypeAlias
+
+    from ._entries import Entry
+    from ._keys import Id, LookupKey
+
+    #: ``(seq, entry)``: an entry and its position in connection order.
+    Filed: TypeAlias = tuple[int, Entry]
 
 
 class Registry:

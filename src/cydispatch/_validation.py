@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-import inspect
+import sys
 from collections.abc import Iterable
-from inspect import CO_COROUTINE, CO_VARKEYWORDS
 from types import FunctionType, MethodType
-from typing import Any
 
-from asgiref.sync import iscoroutinefunction
+TYPE_CHECKING = False  # typing's, without importing typing: see cydispatch/__init__.py
+if TYPE_CHECKING:
+    from typing import Any
+
+# ``inspect``'s code flags, fixed since Python 3.5. ``inspect`` itself (with
+# ``ast``, ``dis`` and ``tokenize``) and ``asgiref`` (with ``asyncio``) cost
+# more to import than all of cydispatch; only receivers that are not plain
+# functions need them, so they are imported there, on first use.
+CO_VARKEYWORDS = 0x08
+CO_COROUTINE = 0x80
+
+#: Before Python 3.12, asgiref's ``iscoroutinefunction`` is asyncio's, which
+#: also accepts a function marked with asyncio's ``_is_coroutine`` marker.
+_ASYNCIO_MARKER = sys.version_info < (3, 12)
 
 _NOT_LOADED: Any = object()
 _settings: Any = _NOT_LOADED
@@ -17,9 +28,18 @@ _unconfigured: Any = _NOT_LOADED
 
 
 def _django_settings() -> Any:
-    """Return ``django.conf.settings``, or ``None`` when Django is not installed."""
+    """Return ``django.conf.settings``, or ``None`` while no settings can be configured.
+
+    Settings are configured through ``django.conf``: until something imported
+    it, there are none, whether Django is installed or not, and ``None`` is
+    returned without importing it (it imports ``asgiref`` and ``asyncio``,
+    which cost more than all of cydispatch; see ``_bridge``). Once imported,
+    its settings object is kept.
+    """
     global _settings, _settings_state, _unconfigured
     if _settings is _NOT_LOADED:
+        if sys.modules.get("django.conf") is None:
+            return None
         try:
             from django.conf import settings
             from django.utils.functional import empty
@@ -70,6 +90,8 @@ def accepts_kwargs(func: Any, flags: int) -> bool:
     """
     if flags >= 0:
         return bool(flags & CO_VARKEYWORDS)
+    import inspect
+
     for parameter in inspect.signature(func).parameters.values():
         if parameter.kind is inspect.Parameter.VAR_KEYWORD:
             return True
@@ -84,7 +106,28 @@ def is_async(receiver: Any, flags: int) -> bool:
     """
     if flags >= 0:
         return bool(flags & CO_COROUTINE)
-    return bool(iscoroutinefunction(receiver))
+    return iscoroutinefunction(receiver)
+
+
+def iscoroutinefunction(func: Any) -> bool:
+    """``asgiref.sync.iscoroutinefunction(func)`` (Django's test), without importing ``asyncio``.
+
+    From Python 3.12 asgiref's is ``inspect.iscoroutinefunction`` (which also
+    knows ``inspect.markcoroutinefunction``'s marker). Before, it is
+    ``asyncio.iscoroutinefunction``: ``inspect``'s, or a function whose
+    ``_is_coroutine`` is ``asyncio.coroutines._is_coroutine`` (asgiref's
+    ``markcoroutinefunction`` sets it). That marker is created when
+    ``asyncio`` is imported, so while ``asyncio`` is not, no function carries it.
+    """
+    import inspect
+
+    if inspect.iscoroutinefunction(func):
+        return True
+    if not _ASYNCIO_MARKER:
+        return False
+    marker = getattr(func, "_is_coroutine", None)
+    coroutines = sys.modules.get("asyncio.coroutines")
+    return coroutines is not None and marker is coroutines._is_coroutine
 
 
 def validate_receiver(receiver: Any, flags: int) -> None:

@@ -27,14 +27,16 @@ from __future__ import annotations
 import sys
 import types
 from collections.abc import Callable, Hashable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import django
 
 from .. import USE_EXTENSIONS
 from .. import Signal as _BaseSignal
-from .._calls import Receiver, Responses
 from .._decorator import receiver
+
+if TYPE_CHECKING:
+    from .._calls import Receiver, Responses
 
 __all__ = ["Signal", "install", "receiver"]
 
