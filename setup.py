@@ -15,12 +15,14 @@ from setuptools.command.build_ext import build_ext
 NO_EXTENSIONS = bool(os.environ.get("CYDISPATCH_NO_EXTENSIONS")) or sys.implementation.name != "cpython"
 REQUIRE_EXTENSIONS = os.environ.get("CIBUILDWHEEL") == "1"
 TRACE = bool(os.environ.get("CYDISPATCH_CYTHON_TRACE"))
-# The core, and the shared modules it calls on connect (plain Python, each with
-# a .pxd that declares its functions for C-level calls from the core).
+# The core, and the shared modules it calls on connect and on a plan's build
+# (plain Python; a .pxd beside one declares its functions for C-level calls
+# from the core; _flavour, chosen per Django version, is compiled as it is).
 COMPILED_MODULES = [
     ("_cdispatch", ".pyx"),
     ("_entries", ".py"),
     ("_registry", ".py"),
+    ("_flavour", ".py"),
     ("_keys", ".py"),
     ("_refs", ".py"),
     ("_validation", ".py"),

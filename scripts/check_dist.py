@@ -62,7 +62,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "cydispatch"
 #: The modules compiled by setup.py (``COMPILED_MODULES``) with their source suffix.
-COMPILED = {"_cdispatch": ".pyx", "_entries": ".py", "_keys": ".py", "_refs": ".py", "_validation": ".py"}
+COMPILED = {
+    "_cdispatch": ".pyx", "_entries": ".py", "_flavour": ".py", "_keys": ".py", "_refs": ".py",
+    "_registry": ".py", "_validation": ".py",
+}
 #: Modules of subpackages and plain modules that a wheel must carry (setuptools finds the packages).
 MODULES = ["inspect.py", "django/__init__.py", "django/apps.py", "django/management/__init__.py",
            "django/management/commands/__init__.py", "django/management/commands/list_receivers.py"]

@@ -260,3 +260,31 @@ def test_async_receivers_context_changes_reach_the_caller(AnySignal):
 
     assert contextvars.Context().run(through_send) == "send"
     assert contextvars.Context().run(asyncio.run, through_asend()) == "asend"
+
+
+@fixed_django_bug(
+    "Django runs asend's synchronous batch in a task on a copy of the context and drops "
+    "its changes (ticket 36714)",
+    AssertionError,
+    fixed_in=(6, 1),
+    since=(5, 0),
+)
+@pytest.mark.parametrize("with_async", [False, True], ids=["sync-only", "with-async"])
+def test_asend_synchronous_batch_context_changes_reach_the_caller(AnySignal, with_async):
+    signal = AnySignal()
+
+    def receiver(**kwargs):
+        var.set(kwargs["value"])
+
+    async def async_receiver(**kwargs):
+        return None
+
+    signal.connect(receiver)
+    if with_async:
+        signal.connect(async_receiver)
+
+    async def through_asend():
+        await signal.asend(None, value="sync batch")
+        return var.get("unset")
+
+    assert contextvars.Context().run(asyncio.run, through_asend()) == "sync batch"
