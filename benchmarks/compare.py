@@ -33,7 +33,7 @@ cannot be drawn):
     too. A scenario at its limit fails with probability below 0.01%; how
     surely one beyond it fails depends on the noise (``python
     benchmarks/gate.py RUN.json`` gives the figures for a run's: with the
-    committed run's, 5% beyond fails every time but in ``asend`` with sync
+    quiet run in ``gate_noise.json``, 5% beyond fails every time but in ``asend`` with sync
     receivers). A scenario without a limit fails.
 
 The machine is noisy: compare ratios, and repeat a run before believing a

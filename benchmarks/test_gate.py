@@ -56,7 +56,7 @@ def test_simulated_gate_on_the_measured_noise(factor: float, most: float, least:
 
 
 def test_simulated_gate_on_heavier_noise() -> None:
-    # Log-normal ratios with twice the largest interquartile range of the committed run (~4%),
+    # Log-normal ratios with twice the largest interquartile range of the quiet run in gate_noise.json (~4%),
     # so the claim does not rest on one quiet run.
     rng = random.Random(7)
     noise = [math.exp(rng.gauss(0.0, 0.06)) for _ in range(200)]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import doctest
 import importlib.util
+import json
 import os
 import re
 import subprocess
@@ -149,3 +150,13 @@ def test_sphinx_build(builder, tmp_path):
         assert re.search(r"^\s*[1-9]\d* tests\n\s*0 failures in tests", details, re.M), details
     else:
         assert (tmp_path / "api.html").is_file()
+
+
+def test_the_performance_page_shows_the_committed_run():
+    """Its table is what ``benchmarks/tables.py`` prints from ``docs/benchmarks.json``."""
+    spec = importlib.util.spec_from_file_location("tables", ROOT / "benchmarks" / "tables.py")
+    assert spec is not None and spec.loader is not None
+    tables = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tables)
+    run = json.loads((DOCS / "benchmarks.json").read_text())
+    assert tables.speed_table(run) in (DOCS / "performance.md").read_text()
