@@ -25,9 +25,9 @@ what the per-sender cache holds at the start and at the end of the measure
 is counted. It holds an entry per sender it has seen lately (how many, and
 when it drops them, is the core's business), so the two measures are taken
 when it holds the same number of entries, in its steady state: the warm-up
-runs until the cache stops growing (with the core of this writing, it fills
-up to its limit of 512 plans once, while the senders' addresses are not yet
-reused, and is pruned to a handful), and after the ``n`` cycles the loop
+runs until the cache stops growing (with the core of this writing, it holds
+the shared plan and one per sender with connections of its own: a handful),
+and after the ``n`` cycles the loop
 runs on until the cache holds as many entries as at the first measure.
 Those extra cycles count in the allowance. The steady size may drift by a
 few entries (which senders' addresses are reused changes as the free lists
