@@ -115,9 +115,25 @@ class Signal:
         self._version = 0
         self._dead_receivers = False
         self._muted = 0
+        self._live_replaced = False  # _live_receivers assigned on this instance
 
     def __repr__(self) -> str:
         return f"<{type(self).__qualname__} at {id(self):#x}>"
+
+    # A send asks whether _live_receivers was replaced on this instance (as
+    # mock.patch.object does): these keep the answer, so that a send need not
+    # look into self.__dict__, whose reading makes every later attribute load
+    # of this signal slower (the interpreter stops specializing them).
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        if name == "_live_receivers":
+            object.__setattr__(self, "_live_replaced", True)
+
+    def __delattr__(self, name: str) -> None:
+        object.__delattr__(self, name)
+        if name == "_live_receivers":
+            object.__setattr__(self, "_live_replaced", False)
 
     @property
     def receivers(self) -> list[Entry]:
@@ -353,12 +369,10 @@ class Signal:
         replace it (on the class or an instance) to wrap each receiver; a
         replacement is honoured. Otherwise the plan is read directly.
         """
-        # Not ``self.__dict__``: reading it makes every later attribute load of
-        # this signal slower (the interpreter stops specializing them).
-        own = self._live_receivers
-        if getattr(own, "__func__", None) is _LIVE_RECEIVERS and own.__self__ is self:
+        if type(self)._live_receivers is _LIVE_RECEIVERS and not self._live_replaced:
             plan = self._plan_for(sender)
-            return _live(plan.sync_refs), _live(plan.async_refs) if plan.async_refs else []
+            async_refs = plan.async_refs
+            return _live(plan.sync_refs), _live(async_refs) if async_refs else []
         return split_live_receivers(self._live_receivers(sender))
 
     def _plan_for(self, sender: Any) -> Plan:
