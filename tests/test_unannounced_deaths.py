@@ -51,14 +51,21 @@ def test_an_object_at_a_dead_senders_address_does_not_get_its_receivers(signal):
     signal.connect(receiver, sender=sender)
     signal.receivers = [without_callbacks(signal.receivers[0], sender=sender)]
     assert signal.send(sender) == [(receiver, "called")]  # a plan is cached while it lives
+    # Everything the search needs is made before the sender dies: any object of
+    # its size made in between (a range, say) could take its address first.
+    newcomers = [None] * 10_000
+    positions = iter(range(len(newcomers)))
     address = id(sender)
-    del sender
-    gc.collect()
-    newcomers = [Sender() for _ in range(1000)]  # one of them takes the dead sender's address
-    reused = [newcomer for newcomer in newcomers if id(newcomer) == address]
-    assert reused, "no new object took the dead sender's address"
-    assert signal.send(reused[0]) == []
-    assert signal.has_listeners(reused[0]) is False
+    reused = None
+    del sender  # freed at once: a Sender is in no cycle, nothing to collect
+    for position in positions:
+        newcomers[position] = newcomer = Sender()
+        if id(newcomer) == address:
+            reused = newcomer
+            break
+    assert reused is not None, "no new object took the dead sender's address"
+    assert signal.send(reused) == []
+    assert signal.has_listeners(reused) is False
 
 
 class CollectingRef(weakref.ref):
