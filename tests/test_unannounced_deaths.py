@@ -14,6 +14,8 @@ from __future__ import annotations
 import gc
 import weakref
 
+import pytest
+
 from cydispatch._flavour import pack_entry, unpack_entry
 
 
@@ -46,24 +48,33 @@ def test_a_receiver_whose_death_nothing_announced_is_not_called(signal):
     assert signal.has_listeners() is False
 
 
-def test_an_object_at_a_dead_senders_address_does_not_get_its_receivers(signal):
+def sender_at_a_dead_senders_address(signal):
+    """Connect ``receiver`` to a sender whose death nothing announces, let it die, and return
+    a new object at its address, or ``None`` if the allocator gave the address to another."""
     sender = Sender()
     signal.connect(receiver, sender=sender)
-    signal.receivers = [without_callbacks(signal.receivers[0], sender=sender)]
+    signal.receivers = [without_callbacks(signal.receivers[-1], sender=sender)]
     assert signal.send(sender) == [(receiver, "called")]  # a plan is cached while it lives
     # Everything the search needs is made before the sender dies: any object of
     # its size made in between (a range, say) could take its address first.
     newcomers = [None] * 10_000
     positions = iter(range(len(newcomers)))
     address = id(sender)
-    reused = None
     del sender  # freed at once: a Sender is in no cycle, nothing to collect
     for position in positions:
         newcomers[position] = newcomer = Sender()
         if id(newcomer) == address:
-            reused = newcomer
+            return newcomer
+    return None
+
+
+def test_an_object_at_a_dead_senders_address_does_not_get_its_receivers(signal):
+    for _ in range(50):
+        reused = sender_at_a_dead_senders_address(signal)
+        if reused is not None:
             break
-    assert reused is not None, "no new object took the dead sender's address"
+    else:  # seen once, on Python 3.13: the interpreter's own allocations took the address
+        pytest.skip("in 50 tries, no new object took a dead sender's address on this interpreter")
     assert signal.send(reused) == []
     assert signal.has_listeners(reused) is False
 
