@@ -277,10 +277,29 @@ def test_settings_debug_false_does_not_validate(backend):
     }
 
 
-def test_code_flags_are_inspects():
-    """``_validation`` spells out the two code flags it reads, so as not to import ``inspect``."""
+def _plain(sender): ...
+def _with_kwargs(sender, **kwargs): ...
+async def _async_plain(sender): ...
+async def _async_with_kwargs(sender, *args, **kwargs): ...
+
+
+class _Holder:
+    def method(self, sender, **kwargs): ...
+    async def async_method(self, sender): ...
+
+
+@pytest.mark.parametrize(
+    "func", [_plain, _with_kwargs, _async_plain, _async_with_kwargs, _Holder().method, _Holder().async_method]
+)
+def test_code_flags_answer_as_inspect_does(func):
+    """``_validation`` spells out the two code flags it reads, so as not to import ``inspect``:
+    from a plain function's (or bound method's) flags it answers as ``inspect`` does."""
     import inspect
 
     from cydispatch import _validation
 
-    assert (_validation.CO_VARKEYWORDS, _validation.CO_COROUTINE) == (inspect.CO_VARKEYWORDS, inspect.CO_COROUTINE)
+    flags = _validation.code_flags(func)
+    assert flags >= 0
+    var_keyword = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in inspect.signature(func).parameters.values())
+    assert _validation.accepts_kwargs(func, flags) is var_keyword
+    assert _validation.is_async(func, flags) is inspect.iscoroutinefunction(func)

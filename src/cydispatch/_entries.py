@@ -14,8 +14,8 @@ from __future__ import annotations
 import weakref
 from types import MethodType
 
-from ._flavour import ENTRY_FIELDS, any_sender, pack_entry, unpack_entry
-from ._keys import _make_id, lookup_key
+from ._flavour import ENTRY_FIELDS, pack_entry, unpack_entry
+from ._keys import _make_id, any_sender, lookup_key
 from ._refs import receiver_ref, sender_ref
 from ._validation import code_flags, is_async, validate_receiver
 

@@ -30,8 +30,6 @@ import os
 import sys
 from importlib.machinery import PathFinder
 
-from ._keys import NONE_ID
-
 TYPE_CHECKING = False  # typing's, without importing typing: see cydispatch/__init__.py
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -177,11 +175,6 @@ elif DJANGO >= (5, 0):
 else:
     ENTRY_FIELDS = ("lookup_key", "receiver")
     pack_entry, unpack_entry = _pack_4, _unpack_4
-
-
-def any_sender(sender_id: Any) -> bool:
-    """Whether an entry's sender id stands for "any sender" (``sender=None``)."""
-    return bool(sender_id == NONE_ID)
 
 
 def live_receivers_result(sync_receivers: list[Any], async_receivers: list[Any]) -> Any:

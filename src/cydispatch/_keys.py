@@ -20,14 +20,22 @@ if TYPE_CHECKING:
     LookupKey: TypeAlias = tuple[Hashable, Id]
 
 
+#: The sender id of "any sender": ``sender=None``'s.
+NONE_ID = id(None)
+
+
 def _make_id(target: Any) -> Id:
     """Return the identity Django uses for ``target`` in a lookup key."""
-    if target is not None and hasattr(target, "__func__"):
+    if target is None:  # the commonest sender; id() is a call, and an audit event
+        return NONE_ID
+    if hasattr(target, "__func__"):
         return (id(target.__self__), id(target.__func__))
     return id(target)
 
 
-NONE_ID = _make_id(None)
+def any_sender(sender_id: Id) -> bool:
+    """Whether a lookup key's sender id stands for "any sender" (``sender=None``)."""
+    return bool(sender_id == NONE_ID)
 
 
 def lookup_key(receiver: Any, sender: Any, dispatch_uid: Hashable | None) -> LookupKey:

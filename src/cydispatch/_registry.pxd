@@ -1,6 +1,8 @@
 # Declarations that let the compiled backend use a Registry at C speed when
 # this module is compiled; the .py file stays the one source.
-from cydispatch._keys cimport _make_id
+cimport cython
+
+from cydispatch._keys cimport _make_id, any_sender
 
 
 cdef class Registry:
@@ -17,4 +19,5 @@ cdef class Registry:
     cpdef list entries_for(self, object own_id)
 
 
+@cython.locals(position=Py_ssize_t)
 cdef object _unfile(list group, object entry)

@@ -22,7 +22,7 @@ disconnect update it in place, under the signal's lock.
 
 from __future__ import annotations
 
-from ._keys import NONE_ID, _make_id
+from ._keys import _make_id, any_sender
 
 TYPE_CHECKING = False  # typing's, without importing typing: see cydispatch/__init__.py
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ class Registry:
         filed = (self.next_seq, entry)
         self.next_seq += 1
         sender_id = entry[0][1]
-        if sender_id == NONE_ID:  # for any sender
+        if any_sender(sender_id):
             self.shared.append(filed)
             return
         group = self.by_sender.get(sender_id)
@@ -83,7 +83,7 @@ class Registry:
         if entry is None:
             return None
         sender_id = key[1]
-        if sender_id == NONE_ID:
+        if any_sender(sender_id):
             _unfile(self.shared, entry)
         else:
             group = self.by_sender[sender_id]

@@ -1,5 +1,8 @@
 # Declarations that let the compiled backend call these functions at C speed
 # when this module is compiled; the .py file stays the one source.
+cdef long CO_VARKEYWORDS
+cdef long CO_COROUTINE
+cdef dict _modules
 cdef object _NOT_LOADED
 cdef object _settings
 cdef dict _settings_state

@@ -21,6 +21,8 @@ CO_COROUTINE = 0x80
 #: also accepts a function marked with asyncio's ``_is_coroutine`` marker.
 _ASYNCIO_MARKER = sys.version_info < (3, 12)
 
+#: The interpreter's modules, kept: ``sys.modules`` is a module attribute lookup per connect.
+_modules = sys.modules
 _NOT_LOADED: Any = object()
 _settings: Any = _NOT_LOADED
 _settings_state: dict[str, Any] = {}
@@ -38,7 +40,7 @@ def _django_settings() -> Any:
     """
     global _settings, _settings_state, _unconfigured
     if _settings is _NOT_LOADED:
-        if sys.modules.get("django.conf") is None:
+        if _modules.get("django.conf") is None:
             return None
         try:
             from django.conf import settings

@@ -27,7 +27,8 @@ from functools import partial
 from inspect import getsourcefile, getsourcelines, unwrap
 from typing import Any
 
-from ._flavour import any_sender, unpack_entry
+from ._flavour import unpack_entry
+from ._keys import any_sender
 from ._keys import _make_id
 from ._validation import code_flags, is_async
 
