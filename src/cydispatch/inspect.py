@@ -28,8 +28,7 @@ from inspect import getsourcefile, getsourcelines, unwrap
 from typing import Any
 
 from ._flavour import unpack_entry
-from ._keys import any_sender
-from ._keys import _make_id
+from ._keys import _make_id, any_sender
 from ._validation import code_flags, is_async
 
 __all__ = ["Connection", "connections", "signals"]
