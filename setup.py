@@ -16,8 +16,8 @@ NO_EXTENSIONS = bool(os.environ.get("CYDISPATCH_NO_EXTENSIONS")) or sys.implemen
 REQUIRE_EXTENSIONS = os.environ.get("CIBUILDWHEEL") == "1"
 TRACE = bool(os.environ.get("CYDISPATCH_CYTHON_TRACE"))
 # The core, and the shared modules it calls on connect and on a plan's build
-# (plain Python; a .pxd beside one declares its functions for C-level calls
-# from the core; _flavour, chosen per Django version, is compiled as it is).
+# (plain Python; the .pxd beside each declares its functions for C-level calls
+# from the core).
 COMPILED_MODULES = [
     ("_cdispatch", ".pyx"),
     ("_entries", ".py"),

@@ -131,32 +131,20 @@ def _with_sender(key: Any, sender_ref: Any) -> Any:
     return (key[0], sender_id)
 
 
-# Each shape's pack (the entry of a new connection) and unpack (an entry's
-# receiver, sender id, sender reference and is_async). ``sender_ref`` is None
-# where the entry has none (any sender, or an entry made by other code): the
-# sender is then known by its id alone, as in Django. ``is_async`` is None
-# where the shape has no such field (4.2): it is found from the receiver.
-
-
-def _pack_6(key: Any, receiver: Any, sender_ref: Any, is_async: bool) -> tuple[Any, ...]:
-    return (key, receiver, sender_ref, is_async)
+# Each shape's unpack: an entry's receiver, sender id, sender reference and
+# is_async. ``sender_ref`` is None where the entry has none (any sender, or an
+# entry made by other code): the sender is then known by its id alone, as in
+# Django. ``is_async`` is None where the shape has no such field (4.2): it is
+# found from the receiver.
 
 
 def _unpack_6(entry: tuple[Any, ...]) -> tuple[Any, Any, Any, bool | None]:
     return entry[1], entry[0][1], entry[2], entry[3]
 
 
-def _pack_5(key: Any, receiver: Any, sender_ref: Any, is_async: bool) -> tuple[Any, ...]:
-    return (_with_sender(key, sender_ref), receiver, is_async)
-
-
 def _unpack_5(entry: tuple[Any, ...]) -> tuple[Any, Any, Any, bool | None]:
     sender_id = entry[0][1]
     return entry[1], sender_id, getattr(sender_id, "ref", None), entry[2]
-
-
-def _pack_4(key: Any, receiver: Any, sender_ref: Any, is_async: bool) -> tuple[Any, ...]:
-    return (_with_sender(key, sender_ref), receiver)
 
 
 def _unpack_4(entry: tuple[Any, ...]) -> tuple[Any, Any, Any, bool | None]:
@@ -168,13 +156,27 @@ def _unpack_4(entry: tuple[Any, ...]) -> tuple[Any, Any, Any, bool | None]:
 ENTRY_FIELDS: tuple[str, ...]
 if DJANGO >= (6, 0):
     ENTRY_FIELDS = ("lookup_key", "receiver", "sender_ref", "is_async")
-    pack_entry, unpack_entry = _pack_6, _unpack_6
+    unpack_entry = _unpack_6
 elif DJANGO >= (5, 0):
     ENTRY_FIELDS = ("lookup_key", "receiver", "is_async")
-    pack_entry, unpack_entry = _pack_5, _unpack_5
+    unpack_entry = _unpack_5
 else:
     ENTRY_FIELDS = ("lookup_key", "receiver")
-    pack_entry, unpack_entry = _pack_4, _unpack_4
+    unpack_entry = _unpack_4
+_FIELDS = len(ENTRY_FIELDS)
+
+
+def pack_entry(key: Any, receiver: Any, sender_ref: Any, is_async: bool) -> tuple[Any, ...]:
+    """A new connection's entry, in the installed Django's shape (``ENTRY_FIELDS``).
+
+    One function that tests the shape, rather than one chosen per shape as
+    ``unpack_entry`` is: the compiled connect calls it at C speed.
+    """
+    if _FIELDS == 4:
+        return (key, receiver, sender_ref, is_async)
+    if _FIELDS == 3:
+        return (_with_sender(key, sender_ref), receiver, is_async)
+    return (_with_sender(key, sender_ref), receiver)
 
 
 def live_receivers_result(sync_receivers: list[Any], async_receivers: list[Any]) -> Any:

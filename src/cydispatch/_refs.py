@@ -21,6 +21,12 @@ if TYPE_CHECKING:
     #: Called with the dead weak reference when a referenced object dies.
     DeathCallback: TypeAlias = Callable[["weakref.ReferenceType[Any]"], None]
 
+# ``weakref.ref`` is looked up at each connect, as Django does: tests patch it
+# (Django's own test_lazy_model_signal). It is read from the module's
+# namespace, where a patch puts it: compiled, that costs less than a module
+# attribute lookup.
+_weakref_names = vars(weakref)
+
 
 def strong_ref(obj: Any) -> Ref:
     """Return a reference that keeps ``obj`` alive and returns it when called.
@@ -49,8 +55,7 @@ def receiver_ref(receiver: Any, weak: bool, on_death: DeathCallback) -> Any:
             and hasattr(receiver, "__func__")
         ):
             return weakref.WeakMethod(receiver, on_death)
-        # Looked up at each call, as Django does: tests patch weakref.ref.
-        return weakref.ref(receiver, on_death)
+        return _weakref_names["ref"](receiver, on_death)
     except TypeError as err:
         raise TypeError(
             f"{err}; a receiver that cannot be weakly referenced must be "
@@ -75,7 +80,7 @@ def sender_ref(sender: Any, on_death: DeathCallback) -> Ref | None:
             # A bound method is made anew at each access: a reference to the
             # one given would die at once (Django 6.0 loses such connections).
             return weakref.WeakMethod(sender, on_death)
-        return weakref.ref(sender, on_death)
+        return _weakref_names["ref"](sender, on_death)
     except TypeError:
         return strong_ref(sender)
 
