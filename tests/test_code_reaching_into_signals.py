@@ -169,6 +169,55 @@ def test_assigning_the_cache_keeps_results_current(Signal):
     assert both(Signal, scenario) == [["first"], ["first", "second"]]
 
 
+class RecordingLock:
+    """A re-entrant lock that counts how often it was taken and is still held."""
+
+    def __init__(self):
+        self._lock = threading.RLock()
+        self.taken = 0
+        self.held = 0
+
+    def acquire(self, *args, **kwargs):
+        got = self._lock.acquire(*args, **kwargs)
+        self.taken += got
+        self.held += got
+        return got
+
+    def release(self):
+        self.held -= 1
+        self._lock.release()
+
+    def __enter__(self):
+        return self.acquire()
+
+    def __exit__(self, *exc_info):
+        self.release()
+
+
+def test_a_replaced_lock_is_the_one_taken(Signal):
+    """Code may replace ``signal.lock`` (a re-entrant one, say): connect, disconnect and a
+    sweep take that lock, and leave it free, as Django's do."""
+
+    def scenario(Signal):
+        signal = Signal()
+        signal.lock = lock = RecordingLock()
+        first, second = named("first"), named("second")
+        signal.connect(first)
+        signal.connect(second)
+        taken_by_connects = lock.taken
+        seen = [names(signal.send(None))]
+        assert signal.disconnect(first)
+        del first
+        gc.collect()
+        seen.append(names(signal.send(None)))  # the sweep of a dead receiver
+        seen.append(signal.disconnect(second))
+        assert lock.held == 0 and lock._lock.acquire(blocking=False)
+        lock._lock.release()
+        return seen, taken_by_connects >= 2, lock.taken > taken_by_connects
+
+    assert both(Signal, scenario) == ([["first", "second"], ["second"], True], True, True)
+
+
 def test_the_cache_takes_only_a_dict(signal):
     cache = signal.sender_receivers_cache
     with pytest.raises(TypeError, match="^sender_receivers_cache must be a dict, not 'list'.$"):

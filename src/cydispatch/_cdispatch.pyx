@@ -266,19 +266,12 @@ cdef Plan _new_plan(object sender, Registry registry, object own_id, size_t vers
     return plan
 
 
-cdef inline int _acquire(object lock) except -1:
+cdef inline int _lock_call(object lock, object method, str name) except -1:
+    # ``method`` is threading.Lock's own; any other lock is asked by ``name``.
     if type(lock) is _LockType:
-        _lock_acquire(lock)
+        method(lock)
     else:
-        lock.acquire()
-    return 0
-
-
-cdef inline int _release(object lock) except -1:
-    if type(lock) is _LockType:
-        _lock_release(lock)
-    else:
-        lock.release()
+        getattr(lock, name)()
     return 0
 
 
@@ -497,7 +490,7 @@ cdef class SignalCore:
     cdef bint _connect_entry(self, tuple entry) except -1:
         # acquire/release cost less than a with-statement's special-method calls.
         lock = self.lock
-        _acquire(lock)
+        _lock_call(lock, _lock_acquire, "acquire")
         try:
             self._sweep()
             if not self._current_registry().add(entry):
@@ -506,7 +499,7 @@ cdef class SignalCore:
             self._n_receivers += 1
             self._invalidate()
         finally:
-            _release(lock)
+            _lock_call(lock, _lock_release, "release")
         return True
 
     def disconnect(self, receiver=None, sender=None, dispatch_uid=None):
@@ -514,7 +507,7 @@ cdef class SignalCore:
         _check_self(self, "disconnect")
         key = lookup_key(receiver, sender, dispatch_uid)
         lock = self.lock
-        _acquire(lock)
+        _lock_call(lock, _lock_acquire, "acquire")
         try:
             self._sweep()
             entry = self._current_registry().remove(key)
@@ -524,7 +517,7 @@ cdef class SignalCore:
             self._n_receivers -= 1
             self._invalidate()
         finally:
-            _release(lock)
+            _lock_call(lock, _lock_release, "release")
         return True
 
     def connected_to(self, receiver, sender=None):
