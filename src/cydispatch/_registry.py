@@ -120,6 +120,6 @@ def _unfile(group: list[Filed], entry: Entry) -> None:
     # From the end: what is disconnected is most often what was connected last.
     for position in range(len(group) - 1, -1, -1):
         if group[position][1] is entry:
-            del group[position]
+            group.pop(position)
             return
     raise ValueError("entry not filed in the registry")
