@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import gc
 import logging
+import weakref
 
 import pytest
 
@@ -187,3 +189,35 @@ def test_type_error_from_the_call_itself_is_caught(signal, caplog):
         [(_, err)] = signal.send_robust(None, signal="mine")
     assert isinstance(err, TypeError)
     assert len(records(caplog)) == 1
+
+
+class Failure(Exception):
+    """An error that can be referenced weakly (built-in exceptions cannot)."""
+
+
+@pytest.mark.parametrize("kind", ["function", "through a second receiver"])
+def test_a_failed_robust_send_leaves_no_reference_cycle(signal, kind):
+    """The error, its traceback and what its frames hold go with the results,
+    without waiting for the garbage collector. (Django's ``send_robust`` keeps
+    its responses in a local of the frame the traceback holds: a cycle.)"""
+
+    def fails(sender, **kwargs):
+        raise Failure
+
+    def succeeds(sender, **kwargs):
+        return "fine"
+
+    signal.connect(fails, weak=False)
+    if kind != "function":
+        signal.connect(succeeds, weak=False)
+    disabled = logging.root.manager.disable
+    logging.disable(logging.CRITICAL)  # a captured log record would keep the error alive
+    gc.disable()
+    try:
+        responses = signal.send_robust(None)
+        error = weakref.ref(responses[0][1])
+        del responses
+        assert error() is None
+    finally:
+        gc.enable()
+        logging.disable(disabled)

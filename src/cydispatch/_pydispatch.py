@@ -315,9 +315,12 @@ class Signal:
             return []
         sync_receivers, async_receivers = self._receivers_to_call(sender)  # as in send
         responses = call_receivers_robust(self, sender, named, sync_receivers)
-        if async_receivers:
-            responses += _bridge().send_to_async_receivers(self, sender, named, async_receivers, True)
-        return responses
+        try:
+            if async_receivers:
+                responses += _bridge().send_to_async_receivers(self, sender, named, async_receivers, True)
+            return responses
+        finally:
+            del responses  # a failing receiver's traceback reaches this frame: see call_receivers_robust
 
     async def asend(self, sender: Any, **named: Any) -> Responses:
         """Send from asynchronous code.
