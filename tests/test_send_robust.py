@@ -195,7 +195,7 @@ class Failure(Exception):
     """An error that can be referenced weakly (built-in exceptions cannot)."""
 
 
-@pytest.mark.parametrize("kind", ["function", "through a second receiver"])
+@pytest.mark.parametrize("kind", ["alone", "before a receiver that succeeds"])
 def test_a_failed_robust_send_leaves_no_reference_cycle(signal, kind):
     """The error, its traceback and what its frames hold go with the results,
     without waiting for the garbage collector. (Django's ``send_robust`` keeps
@@ -208,7 +208,7 @@ def test_a_failed_robust_send_leaves_no_reference_cycle(signal, kind):
         return "fine"
 
     signal.connect(fails, weak=False)
-    if kind != "function":
+    if kind != "alone":
         signal.connect(succeeds, weak=False)
     disabled = logging.root.manager.disable
     logging.disable(logging.CRITICAL)  # a captured log record would keep the error alive

@@ -70,24 +70,21 @@ def call_receivers_robust(
 ) -> Responses:
     """Call each receiver in turn; an ``Exception`` becomes that receiver's response."""
     responses: Responses = []
-    receiver: Receiver | None = None
-    response: Any = None
     try:
         for receiver in receivers:
             try:
-                response = receiver(signal=signal, sender=sender, **named)
+                responses.append((receiver, receiver(signal=signal, sender=sender, **named)))
             except Exception as err:
                 log_robust_failure(receiver, err)
-                response = err
-            responses.append((receiver, response))
+                responses.append((receiver, err))
         return responses
     finally:
         # An error's traceback holds this frame, and so what its locals still
-        # refer to when it returns: unbound, they make no reference cycle
-        # (error, traceback, frame, responses, error), and a failed robust
-        # send's objects go with its results, as the compiled loop's do,
-        # rather than at the next garbage collection (as in Django).
-        del responses, receiver, response
+        # refer to when it returns: without the responses, they make no
+        # reference cycle (error, traceback, frame, responses, error), and a
+        # failed robust send's objects go with its results, as the compiled
+        # loop's do, rather than at the next garbage collection (as in Django).
+        del responses
 
 
 async def call_async_robust(

@@ -266,12 +266,12 @@ cdef Plan _new_plan(object sender, Registry registry, object own_id, size_t vers
     return plan
 
 
-cdef inline int _lock_call(object lock, object method, str name) except -1:
-    # ``method`` is threading.Lock's own; any other lock is asked by ``name``.
+cdef inline int _lock_call(object lock, object method) except -1:
+    # ``method`` is threading.Lock's own; any other lock's is looked up by its name.
     if type(lock) is _LockType:
         method(lock)
     else:
-        getattr(lock, name)()
+        getattr(lock, method.__name__)()
     return 0
 
 
@@ -490,7 +490,7 @@ cdef class SignalCore:
     cdef bint _connect_entry(self, tuple entry) except -1:
         # acquire/release cost less than a with-statement's special-method calls.
         lock = self.lock
-        _lock_call(lock, _lock_acquire, "acquire")
+        _lock_call(lock, _lock_acquire)
         try:
             self._sweep()
             if not self._current_registry().add(entry):
@@ -499,7 +499,7 @@ cdef class SignalCore:
             self._n_receivers += 1
             self._invalidate()
         finally:
-            _lock_call(lock, _lock_release, "release")
+            _lock_call(lock, _lock_release)
         return True
 
     def disconnect(self, receiver=None, sender=None, dispatch_uid=None):
@@ -507,7 +507,7 @@ cdef class SignalCore:
         _check_self(self, "disconnect")
         key = lookup_key(receiver, sender, dispatch_uid)
         lock = self.lock
-        _lock_call(lock, _lock_acquire, "acquire")
+        _lock_call(lock, _lock_acquire)
         try:
             self._sweep()
             entry = self._current_registry().remove(key)
@@ -517,7 +517,7 @@ cdef class SignalCore:
             self._n_receivers -= 1
             self._invalidate()
         finally:
-            _lock_call(lock, _lock_release, "release")
+            _lock_call(lock, _lock_release)
         return True
 
     def connected_to(self, receiver, sender=None):
