@@ -14,7 +14,8 @@ What differs from the reference is how a send finds and calls its receivers:
   instance and to the function, which is called with the instance prepended
   (no ``WeakMethod.__call__``, no bound method but the one the result holds).
 
-Connections, caches, their invalidation and the locking are the reference's.
+Connections, caches, their invalidation and the locking are the reference's,
+garbage included: what a locked section drops is released after the lock.
 """
 
 cimport cython
@@ -31,7 +32,7 @@ from . import _conveniences
 from ._calls import call_receivers, call_receivers_robust, log_robust_failure
 from ._entries import ReceiverList
 from ._flavour import live_receivers_result, split_live_receivers
-from ._refs import sweep_flagger
+from ._refs import lock_is_free, sweep_flagger
 from ._validation import normalize_signal_args
 
 from cydispatch._entries cimport checked_entries, is_dead, is_sender, make_entry, matching_entries
@@ -41,6 +42,8 @@ from cydispatch._refs cimport identity_ref, strong_ref
 
 cdef extern from *:
     """
+    #include "_stack.h"
+
     /* A new reference to a weak reference's object, or to None once it died. */
     static PyObject *cyd_deref(PyObject *ref) {
     #if PY_VERSION_HEX >= 0x030D0000
@@ -72,14 +75,24 @@ cdef extern from *:
 
     static PyObject *(*cyd_send_impl)(PyObject *, PyObject **, Py_ssize_t, PyObject *, int);
 
+    /* The C stack is checked before each send (see _stack.h). */
+    static PyObject *cyd_guarded_send(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
+                                      PyObject *kwnames, int robust) {
+        PyObject *result;
+        if (cyd_stack_enter() < 0) return NULL;
+        result = cyd_send_impl(self, (PyObject **)args, nargs, kwnames, robust);
+        cyd_stack_leave();
+        return result;
+    }
+
     static PyObject *cyd_send(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
                               PyObject *kwnames) {
-        return cyd_send_impl(self, (PyObject **)args, nargs, kwnames, 0);
+        return cyd_guarded_send(self, args, nargs, kwnames, 0);
     }
 
     static PyObject *cyd_send_robust(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
                                      PyObject *kwnames) {
-        return cyd_send_impl(self, (PyObject **)args, nargs, kwnames, 1);
+        return cyd_guarded_send(self, args, nargs, kwnames, 1);
     }
 
     static PyMethodDef cyd_send_def = {
@@ -182,6 +195,9 @@ cdef class Plan:
         cdef Target *target = &self.sync_targets[self.n_sync]
         cdef object func_ref = None
         cdef Kind kind = STRONG
+        # Only weakref's own two types are dereferenced here; any other
+        # reference (a subclass, a patched weakref.WeakMethod) is called to
+        # get its receiver, as Django does, so its own __call__ is honoured.
         if type(receiver) is _WeakMethod:
             method = receiver()
             if method is None:
@@ -191,8 +207,10 @@ cdef class Plan:
                 kind = WEAK_METHOD
             else:
                 kind = REF
-        elif isinstance(receiver, _ReferenceType):
+        elif type(receiver) is _ReferenceType:
             kind = WEAK
+        elif isinstance(receiver, _ReferenceType):
+            kind = REF
         target.kind = kind
         target.ref = <PyObject *>receiver
         self.owned.append(receiver)
@@ -287,6 +305,7 @@ cdef class KeywordLayout:
     cdef object names_out      # ("signal", "sender", *named names)
     cdef Py_ssize_t sender_at  # index of "sender" in names_in, or -1
     cdef bint names_signal     # "signal" is among the named arguments
+    cdef bint names_self       # "self" is among them: Django's send refuses it
 
 
 cdef KeywordLayout _new_layout(object names_in):
@@ -295,6 +314,7 @@ cdef KeywordLayout _new_layout(object names_in):
     layout.names_in = names_in
     layout.sender_at = names.index(_SENDER) if _SENDER in names else -1
     layout.names_signal = _SIGNAL in names
+    layout.names_self = "self" in names
     layout.names_out = _NO_NAMES + tuple(name for name in names if name != _SENDER)
     return layout
 
@@ -320,6 +340,18 @@ cdef int _check_self(object obj, str name) except -1:
             f"descriptor '{name}' for 'cydispatch._cdispatch.SignalCore' objects "
             f"doesn't apply to a '{type(obj).__name__}' object"
         )
+    return 0
+
+
+cdef int _refuse_self(dict named, str name) except -1:
+    """Raise Django's error for a ``self`` among the named arguments.
+
+    Django's ``asend(self, sender, **named)`` refuses it when called; a Cython
+    method takes ``self`` positionally only, so it would land in ``named``.
+    Raised when the coroutine first runs (Django: when it is made).
+    """
+    if "self" in named:
+        raise TypeError(f"Signal.{name}() got multiple values for argument 'self'")
     return 0
 
 
@@ -355,6 +387,7 @@ cdef class SignalCore:
     # None, or a callable that send and send_robust call with their receiver
     # calls (a ReceiverCalls) and that returns ``calls()``: see ReceiverCalls.
     cdef public object _send_frame
+    cdef object _replaced              # see _pydispatch.Signal.__init__ and lock_is_free
     cdef object __weakref__
 
     def __cinit__(self, *args, **kwargs):
@@ -413,15 +446,19 @@ cdef class SignalCore:
         registry = Registry(new)
         with self._state_lock:
             with cython.critical_section(self):
+                replaced = (self._replaced, self._receivers, self._registry, self._last_plan)
                 self._receivers = new
                 self._registry = registry
                 self._last_plan = None
                 cache = self._cache
             self._dead_receivers = True
-        # The registry and plans are replaced early, so that nothing holds the old
-        # entries; what a concurrent connect or send did meanwhile is redone
-        # by that rebuild.
-        cache.clear()
+            self._replaced = (replaced, _cleared(cache))
+        # The registry and plans are replaced early; what a concurrent connect
+        # or send did meanwhile is redone by the sweep that the flag asks for.
+        if lock_is_free(self.lock):
+            with self._state_lock:
+                garbage = self._replaced
+                self._replaced = None
 
     cdef object _adopt(self, object entries):
         # A list this signal made, assigned back (``receivers += ...``), stays
@@ -454,25 +491,29 @@ cdef class SignalCore:
         with cython.critical_section(self):
             self._cache = cache
 
-    cdef int _rebuild(self, object entries) except -1:
-        # The caller holds self.lock: the registry and caches follow ``entries``.
+    cdef object _rebuild(self, object entries):
+        # The caller holds self.lock: the registry and caches follow
+        # ``entries``. Returns the garbage (see _pydispatch's docstring).
         registry = Registry(entries)
         self._n_receivers = len(entries)
         with cython.critical_section(self):
+            garbage = self._registry
             self._registry = registry
-        self._invalidate()
-        return 0
+        return garbage, self._invalidate()
 
-    cdef void _invalidate(self):
+    cdef object _invalidate(self):
         # The caller holds self.lock. The version retires every plan made
         # before; the memo is dropped too, so that it keeps no disconnected
-        # receiver alive.
+        # receiver alive. Returns them, for release after the lock.
         cdef dict cache
         with cython.critical_section(self):
             cache = self._cache
+            last_plan = self._last_plan
             self._last_plan = None
         self._version += 1
-        cache.clear()
+        if not cache:
+            return last_plan
+        return last_plan, _cleared(cache)
 
     def connect(self, receiver, sender=None, weak=True, dispatch_uid=None):
         """Connect ``receiver`` to this signal, for ``sender`` or for every sender.
@@ -489,15 +530,16 @@ cdef class SignalCore:
 
     cdef bint _connect_entry(self, tuple entry) except -1:
         # acquire/release cost less than a with-statement's special-method calls.
+        # Locals hold the garbage until the function returns, after the lock.
         lock = self.lock
         _lock_call(lock, _lock_acquire)
         try:
-            self._sweep()
+            garbage = self._sweep()
             if not self._current_registry().add(entry):
                 return False
             PyList_Append(self._current(), entry)  # not ReceiverList.append: no report
             self._n_receivers += 1
-            self._invalidate()
+            plans = self._invalidate()
         finally:
             _lock_call(lock, _lock_release)
         return True
@@ -506,16 +548,17 @@ cdef class SignalCore:
         """Disconnect ``receiver`` (or ``dispatch_uid``) from ``sender``; return whether one was."""
         _check_self(self, "disconnect")
         key = lookup_key(receiver, sender, dispatch_uid)
+        # Locals hold the garbage (the entry too) until the function returns, after the lock.
         lock = self.lock
         _lock_call(lock, _lock_acquire)
         try:
-            self._sweep()
+            garbage = self._sweep()
             entry = self._current_registry().remove(key)
             if entry is None:
                 return False
             _remove_entry(self._current(), entry)
             self._n_receivers -= 1
-            self._invalidate()
+            plans = self._invalidate()
         finally:
             _lock_call(lock, _lock_release)
         return True
@@ -547,37 +590,42 @@ cdef class SignalCore:
     async def asend(self, sender, **named):
         """Send from asynchronous code (see ``cydispatch._pydispatch.Signal.asend``)."""
         _check_self(self, "asend")
+        _refuse_self(named, "asend")
         return await _bridge().asend(self, sender, named, robust=False)
 
     async def asend_robust(self, sender, **named):
         """``asend`` with ``send_robust``'s handling of errors."""
         _check_self(self, "asend_robust")
+        _refuse_self(named, "asend_robust")
         return await _bridge().asend(self, sender, named, robust=True)
 
     def _clear_dead_receivers(self):
         """Drop the connections whose receiver or sender died; the caller holds ``lock``."""
         _check_self(self, "_clear_dead_receivers")
-        self._sweep()
+        garbage = self._sweep()
 
-    cdef int _sweep(self) except -1:
-        # The caller holds self.lock. The flag is reset before the sweep, so a
-        # death during the sweep flags the signal again rather than being lost.
-        cdef bint replaced = False
+    cdef object _sweep(self):
+        # The caller holds self.lock; returns the garbage, for release after
+        # it. The flag is reset before the sweep, so a death during the sweep
+        # flags the signal again rather than being lost.
+        cdef bint swept = False
         if not self._dead_receivers:
-            return 0
+            return None
         self._dead_receivers = False
         current = self._current()
         live = ReceiverList([entry for entry in current if not is_dead(entry)], self._flag_sweep)
         with self._state_lock:
+            replaced = self._replaced
+            self._replaced = None
             with cython.critical_section(self):
                 # An assignment without the lock may have come meanwhile: it
                 # flagged the signal again, and it wins.
                 if self._receivers is current:
                     self._receivers = live
-                    replaced = True
-        if replaced:
-            self._rebuild(live)
-        return 0
+                    swept = True
+        if not swept:
+            return replaced
+        return replaced, current, self._rebuild(live)
 
     def _live_receivers(self, sender):
         """The live receivers for ``sender``, as the installed Django returns them.
@@ -637,7 +685,8 @@ cdef class SignalCore:
             if self.lock is None:
                 raise AttributeError(f"'{type(self).__name__}' object has no attribute 'lock': its __init__ never ran")
             with self.lock:
-                self._sweep()
+                garbage = self._sweep()
+            garbage = None  # after the lock: see _pydispatch's docstring
         # The last plan used, then the cache (which a user may have emptied).
         with cython.critical_section(self):
             plan = self._last_plan
@@ -670,14 +719,15 @@ cdef class SignalCore:
         cdef dict cache
         cdef Registry registry
         with self.lock:
-            self._sweep()
+            garbage = self._sweep()
             registry = self._current_registry()
             own_id = registry.own_id(sender)
             plan = _new_plan(sender, registry, own_id, self._version)
             with cython.critical_section(self):
                 cache = self._cache
+            retired = cache.get(own_id)
             cache[own_id] = plan
-        return plan
+        return plan  # the garbage and the retired plan go after the lock
 
     cdef KeywordLayout _layout_for(self, PyObject *names_in):
         cdef KeywordLayout layout
@@ -689,6 +739,15 @@ cdef class SignalCore:
         with cython.critical_section(self):
             self._layout = layout
         return layout
+
+
+cdef object _cleared(dict cache):
+    """Empty ``cache`` in place; return its plans, for release after the lock."""
+    if not cache:
+        return None
+    plans = list(cache.values())
+    cache.clear()
+    return plans
 
 
 cdef void _remove_entry(object entries, object entry) except *:
@@ -711,6 +770,8 @@ cdef object _send(PyObject *self_ptr, PyObject **args, Py_ssize_t nargs, PyObjec
         raise TypeError(f"Signal.{name}() takes 2 positional arguments but {nargs + 1} were given")
     cdef KeywordLayout layout = self._layout_for(kwnames)
     cdef Py_ssize_t n_named = PyTuple_GET_SIZE(layout.names_out) - 2
+    if layout.names_self:
+        raise TypeError(f"Signal.{name}() got multiple values for argument 'self'")
     if nargs == 1 and layout.sender_at >= 0:
         raise TypeError(f"Signal.{name}() got multiple values for argument 'sender'")
     if nargs == 0 and layout.sender_at < 0:

@@ -1,7 +1,7 @@
 # Declarations that let the compiled backend call these functions at C speed
 # when this module is compiled; the .py file stays the one source.
 from cydispatch._flavour cimport pack_entry
-from cydispatch._keys cimport _make_id, lookup_key
+from cydispatch._keys cimport any_sender, lookup_key
 from cydispatch._refs cimport receiver_ref, sender_ref
 from cydispatch._validation cimport code_flags, is_async, validate_receiver
 

@@ -15,7 +15,7 @@ import weakref
 from types import MethodType
 
 from ._flavour import ENTRY_FIELDS, pack_entry, unpack_entry
-from ._keys import _make_id, any_sender, lookup_key
+from ._keys import any_sender, lookup_key
 from ._refs import receiver_ref, sender_ref
 from ._validation import code_flags, is_async, validate_receiver
 
@@ -64,16 +64,18 @@ def is_sender(entry_sender: Any, sender: Any) -> bool:
 def matching_entries(entries: Iterable[Entry], sender: Any) -> list[tuple[Any, bool]]:
     """``(receiver, is_async)`` of each entry that a send from ``sender`` reaches, in order.
 
-    ``receiver`` is as the entry holds it (a reference, or the receiver). As
-    in Django, an entry matches by its sender id (or is for any sender); here
-    the sender's identity is also checked through the entry's reference to it,
-    so an object that reuses a dead sender's id does not match.
+    ``entries`` are those a registry files for the sender's id (see
+    ``Registry.entries_for``): each is for any sender or for that id, so the
+    sender is not asked for its id again here. Only the sender's identity is
+    checked, through the entry's reference to it, so that an object reusing a
+    dead sender's id does not match. The sender itself is never probed (no
+    attribute, no hash): a send's result never depends on whether a plan was
+    already made for it.
     """
-    sender_key = _make_id(sender)
     found = []
     for entry in entries:
         receiver, sender_id, entry_sender, receiver_is_async = unpack_entry(entry)
-        if not any_sender(sender_id) and (sender_id != sender_key or not is_sender(entry_sender, sender)):
+        if not any_sender(sender_id) and not is_sender(entry_sender, sender):
             continue
         if receiver_is_async is None:  # a shape without the field: ask the receiver
             live = receiver() if isinstance(receiver, weakref.ReferenceType) else receiver

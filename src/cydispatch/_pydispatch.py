@@ -17,6 +17,14 @@ that needs it. A plan holds no strong reference to its sender and is checked
 against the sender's identity, so an object that reuses a dead sender's id
 never gets its plan.
 
+Nothing that can run user code is released while the signal's lock is held:
+a strongly held receiver or sender, an entry, a plan can each be the last
+reference to an object whose finalizer uses this signal, and would then
+wait for ever for the lock its own thread holds. What a locked section
+drops (a swept list, a replaced registry, the cleared plans) is handed back
+as *garbage*, a local of the method that took the lock, and released when
+that method returns, after the lock.
+
 Code written for Django reaches into a signal (see the guarantees, docs/guarantees.md):
 it assigns ``receivers`` or the cache while holding ``lock``, and replaces
 ``_live_receivers`` to trace receivers. So nothing that such code can do
@@ -37,7 +45,7 @@ from ._calls import call_receivers, call_receivers_robust
 from ._entries import ReceiverList, checked_entries, is_dead, is_sender, make_entry, matching_entries
 from ._flavour import live_receivers_result, split_live_receivers
 from ._keys import lookup_key
-from ._refs import identity_ref, strong_ref, sweep_flagger
+from ._refs import identity_ref, lock_is_free, strong_ref, sweep_flagger
 from ._registry import Registry
 from ._validation import normalize_signal_args
 
@@ -116,6 +124,9 @@ class Signal:
         self._dead_receivers = False
         self._muted = 0
         self._live_replaced = False  # _live_receivers assigned on this instance
+        # What an assignment to receivers replaced, while the lock was held:
+        # released by the next sweep, after the lock (see lock_is_free).
+        self._replaced: Any = None
 
     def __repr__(self) -> str:
         return f"<{type(self).__qualname__} at {id(self):#x}>"
@@ -151,14 +162,18 @@ class Signal:
         # rebuilds the index and caches from them, under the lock.
         new = self._adopt(entries)
         registry = Registry(new)
+        plans = _cleared(self._cache)
         with self._state_lock:
+            self._replaced = (self._replaced, self._receivers, self._registry, plans)
             self._receivers = new
             self._registry = registry
             self._dead_receivers = True
-        # The registry and plans are replaced early, so that nothing holds the old
-        # entries; what a concurrent connect or send did meanwhile is redone
-        # by that rebuild.
-        self._cache.clear()
+        # The registry and plans are replaced early; what a concurrent connect
+        # or send did meanwhile is redone by the sweep that the flag asks for.
+        if lock_is_free(self.lock):
+            with self._state_lock:
+                garbage, self._replaced = self._replaced, None
+            del garbage
 
     def _adopt(self, entries: Iterable[Entry]) -> ReceiverList:
         # A list this signal made, assigned back (``receivers += ...``), stays
@@ -179,15 +194,17 @@ class Signal:
             raise TypeError(f"sender_receivers_cache must be a dict, not {type(cache).__name__!r}.")
         self._cache = cache
 
-    def _rebuild(self, entries: ReceiverList) -> None:
+    def _rebuild(self, entries: ReceiverList) -> Any:
         # The caller holds self.lock: the registry and caches follow ``entries``.
+        # Returns the garbage (see the module's docstring).
+        garbage = self._registry
         self._registry = Registry(entries)
-        self._invalidate()
+        return garbage, self._invalidate()
 
-    def _invalidate(self) -> None:
-        # The caller holds self.lock.
-        self._cache.clear()
+    def _invalidate(self) -> Any:
+        # The caller holds self.lock. Returns the garbage: the retired plans.
         self._version += 1
+        return _cleared(self._cache)
 
     def connect(
         self,
@@ -223,11 +240,12 @@ class Signal:
         """``connect``; return whether it added a connection (not a duplicate)."""
         entry = make_entry(receiver, sender, weak, dispatch_uid, self._flag_sweep)
         with self.lock:
-            self._clear_dead_receivers()
+            garbage = self._sweep()
             if not self._registry.add(entry):
                 return False
             list.append(self._receivers, entry)
-            self._invalidate()
+            plans = self._invalidate()
+        del garbage, plans  # after the lock: see the module's docstring
         return True
 
     def disconnect(
@@ -243,12 +261,13 @@ class Signal:
         """
         key = lookup_key(receiver, sender, dispatch_uid)
         with self.lock:
-            self._clear_dead_receivers()
+            garbage = self._sweep()
             entry = self._registry.remove(key)
             if entry is None:
                 return False
             _remove_entry(self._receivers, entry)
-            self._invalidate()
+            plans = self._invalidate()
+        del garbage, entry, plans  # after the lock: see the module's docstring
         return True
 
     def connected_to(self, receiver: Receiver, sender: Any = None) -> AbstractContextManager[Signal]:
@@ -281,7 +300,9 @@ class Signal:
         asynchronous ones concurrently behind one ``async_to_sync``. An
         exception raised by a receiver propagates and ends the dispatch.
         """
-        if not self._receivers or self._muted:
+        # A flagged signal may have receivers to sweep (or garbage to release:
+        # see the module's docstring) even with none listed.
+        if self._muted or (not self._receivers and not self._dead_receivers):
             return []
         # As in Django, every live receiver is resolved, and so kept alive,
         # before the first is called: one that an earlier receiver drops
@@ -311,7 +332,7 @@ class Signal:
         ``exc_info``, to the ``django.dispatch`` logger. A ``BaseException``
         that is not an ``Exception`` (``KeyboardInterrupt``) propagates.
         """
-        if not self._receivers or self._muted:
+        if self._muted or (not self._receivers and not self._dead_receivers):  # as in send
             return []
         sync_receivers, async_receivers = self._receivers_to_call(sender)  # as in send
         responses = call_receivers_robust(self, sender, named, sync_receivers)
@@ -344,17 +365,23 @@ class Signal:
         It also rebuilds what derives from ``receivers`` after an assignment
         or a change in place (they flag the signal as a death does).
         """
+        self._sweep()
+
+    def _sweep(self) -> Any:
+        """``_clear_dead_receivers``, returning the garbage (see the module's docstring)."""
         # The flag is reset first, so that a death during the sweep flags the
         # signal again rather than being lost.
-        if self._dead_receivers:
-            self._dead_receivers = False
-            current = self._receivers
-            live = ReceiverList([entry for entry in current if not is_dead(entry)], self._flag_sweep)
-            with self._state_lock:
-                if self._receivers is not current:
-                    return  # assigned meanwhile, without the lock: flagged again
-                self._receivers = live
-            self._rebuild(live)
+        if not self._dead_receivers:
+            return None
+        self._dead_receivers = False
+        current = self._receivers
+        live = ReceiverList([entry for entry in current if not is_dead(entry)], self._flag_sweep)
+        with self._state_lock:
+            replaced, self._replaced = self._replaced, None
+            if self._receivers is not current:
+                return replaced  # assigned meanwhile, without the lock: flagged again
+            self._receivers = live
+        return replaced, current, self._rebuild(live)
 
     def _live_receivers(self, sender: Any) -> Any:
         """The live receivers for ``sender``, as the installed Django returns them.
@@ -381,7 +408,8 @@ class Signal:
     def _plan_for(self, sender: Any) -> Plan:
         if self._dead_receivers:
             with self.lock:
-                self._clear_dead_receivers()
+                garbage = self._sweep()
+            del garbage  # after the lock: see the module's docstring
         registry = self._registry
         own_id = registry.own_id(sender) if registry.by_sender else None
         plan = self._cache.get(own_id)
@@ -399,18 +427,29 @@ class Signal:
         sync_refs: list[Ref] = []
         async_refs: list[Ref] = []
         with self.lock:
-            self._clear_dead_receivers()
+            garbage = self._sweep()
             own_id = self._registry.own_id(sender)
             for receiver, is_async in matching_entries(self._registry.entries_for(own_id), sender):
                 (async_refs if is_async else sync_refs).append(_dispatch_ref(receiver))
             shared = own_id is None
             sender_ref = None if shared else identity_ref(sender)
             plan = Plan(self._version, shared, sender_ref, tuple(sync_refs), tuple(async_refs))
+            retired = self._cache.get(own_id)
             self._cache[own_id] = plan
+        del garbage, retired  # after the lock: see the module's docstring
         return plan
 
 
 _LIVE_RECEIVERS = Signal._live_receivers
+
+
+def _cleared(cache: dict[Any, Plan]) -> list[Plan] | None:
+    """Empty ``cache`` in place; return its plans, for release after the lock."""
+    if not cache:
+        return None
+    plans = list(cache.values())
+    cache.clear()
+    return plans
 
 
 def _remove_entry(entries: ReceiverList, entry: Entry) -> None:

@@ -120,3 +120,15 @@ def sweep_flagger(signal: Any) -> DeathCallback:
             live_signal._dead_receivers = True
 
     return flag_sweep
+
+
+def lock_is_free(lock: Any) -> bool:
+    """Whether nobody holds ``lock`` now (``False`` when the lock cannot say).
+
+    What ``receivers``' assignment replaced is released at once when the
+    signal's lock is free; when it is held (code written for Django assigns
+    while holding it), a finalizer among the released objects that used the
+    signal would wait for that lock, so the release waits for the next sweep.
+    """
+    locked = getattr(lock, "locked", None)
+    return locked is not None and not locked()
