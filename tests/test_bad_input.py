@@ -44,7 +44,8 @@ def no_kwargs(sender):
 
 CALLABLE = "Signal receivers must be callable."
 KWARGS = "Signal receivers must accept keyword arguments (**kwargs)."
-WEAK = "a receiver that cannot be weakly referenced must be connected with weak=False."
+#: Django's own message (from weakref); cydispatch adds its hint as a note.
+WEAK = "cannot create weak reference to 'NotWeak' object"
 UID = "dispatch_uid must be hashable, not 'list'."
 PROVIDING = "providing_args must be a list of argument names (strings)."
 

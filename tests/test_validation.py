@@ -230,10 +230,32 @@ def no_kwargs(sender):
 def with_kwargs(sender, **kwargs):
     return "kwargs"
 
+class Unhashable:
+    __hash__ = None
+    def __call__(self, **kwargs):
+        return "unhashable"
+
+class RaisingHash:
+    def __hash__(self):
+        raise ValueError("no hash")
+    def __call__(self, **kwargs):
+        return "raising hash"
+    def method(self, **kwargs):
+        return "a method of an object whose hash raises"
+
+class NotWeak:
+    __slots__ = ()
+    def __call__(self, **kwargs):
+        return "not weak"
+
 for name, receiver, weak in [
     ("no_kwargs", no_kwargs, True),
     ("not_callable", 42, False),
     ("with_kwargs", with_kwargs, True),
+    ("unhashable", Unhashable(), False),
+    ("raising_hash", RaisingHash(), False),
+    ("method_of_raising_hash", RaisingHash().method, False),
+    ("not_weakrefable", NotWeak(), True),
 ]:
     try:
         signal.connect(receiver, weak=weak)
@@ -247,7 +269,9 @@ print(json.dumps(result))
 
 
 def run_with_settings(backend, debug):
-    code = textwrap.dedent(SETTINGS_CODE).format(debug=debug, backend=backend.__name__)
+    """The SETTINGS_CODE's result on ``backend`` (``None``: Django's own ``Signal``)."""
+    module = "django.dispatch" if backend is None else backend.__name__
+    code = textwrap.dedent(SETTINGS_CODE).format(debug=debug, backend=module)
     completed = subprocess.run(
         [sys.executable, "-W", "error", "-c", code],
         capture_output=True,
@@ -259,22 +283,55 @@ def run_with_settings(backend, debug):
     return json.loads(completed.stdout)
 
 
+WEAK_MESSAGE = "cannot create weak reference to 'NotWeak' object"
+
+
 def test_settings_debug_true_validates(backend):
-    assert run_with_settings(backend, debug=True) == {
+    """Under DEBUG, Django's checks with Django's errors: unhashable receivers too
+    (Django reads a receiver's signature through an ``lru_cache``)."""
+    result = run_with_settings(backend, debug=True)
+    assert result == {
         "no_kwargs": ["ValueError", KWARGS_MESSAGE],
         "not_callable": ["TypeError", CALLABLE_MESSAGE],
         "with_kwargs": "connected",
-        "count": 1,
+        "unhashable": ["TypeError", "unhashable type: 'Unhashable'"],
+        "raising_hash": ["ValueError", "no hash"],
+        "method_of_raising_hash": "connected",
+        "not_weakrefable": ["TypeError", WEAK_MESSAGE],
+        "count": 2,
     }
+    assert result == run_with_settings(None, debug=True)
 
 
 def test_settings_debug_false_does_not_validate(backend):
-    assert run_with_settings(backend, debug=False) == {
+    result = run_with_settings(backend, debug=False)
+    assert result == {
         "no_kwargs": "connected",
         "not_callable": "connected",
         "with_kwargs": "connected",
-        "count": 3,
+        "unhashable": "connected",
+        "raising_hash": "connected",
+        "method_of_raising_hash": "connected",
+        "not_weakrefable": ["TypeError", WEAK_MESSAGE],
+        "count": 6,
     }
+    assert result == run_with_settings(None, debug=False)
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="exception notes are new in Python 3.11")
+def test_a_receiver_that_cannot_be_weakly_referenced_gets_a_hint(signal):
+    class NotWeak:
+        __slots__ = ()
+
+        def __call__(self, **kwargs): ...
+
+    with pytest.raises(TypeError) as raised:
+        signal.connect(NotWeak())
+    assert str(raised.value) == WEAK_MESSAGE
+    assert raised.value.__notes__ == [
+        "A receiver that cannot be weakly referenced must be connected with weak=False."
+    ]
+    assert signal.receivers == []
 
 
 def _plain(sender): ...

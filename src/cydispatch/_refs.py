@@ -57,10 +57,10 @@ def receiver_ref(receiver: Any, weak: bool, on_death: DeathCallback) -> Any:
             return weakref.WeakMethod(receiver, on_death)
         return _weakref_names["ref"](receiver, on_death)
     except TypeError as err:
-        raise TypeError(
-            f"{err}; a receiver that cannot be weakly referenced must be "
-            "connected with weak=False."
-        ) from None
+        # Django's error, as it is; the hint is a note (shown with the traceback).
+        if hasattr(err, "add_note"):
+            err.add_note("A receiver that cannot be weakly referenced must be connected with weak=False.")
+        raise
 
 
 def sender_ref(sender: Any, on_death: DeathCallback) -> Ref | None:

@@ -9,6 +9,7 @@ cdef dict _settings_state
 cdef object _unconfigured
 
 cpdef object _django_settings()
+cdef object _configured_settings()
 cpdef bint should_validate() except -1
 cpdef long code_flags(object func) except? -2
 cpdef bint accepts_kwargs(object func, long flags) except -1

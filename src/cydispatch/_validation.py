@@ -57,14 +57,22 @@ def _django_settings() -> Any:
     return _settings
 
 
+def _configured_settings() -> Any:
+    """``django.conf.settings`` once configured, else ``None`` (see ``_django_settings``)."""
+    settings = _django_settings()
+    if settings is None or _settings_state.get("_wrapped", _unconfigured) is _unconfigured:
+        return None
+    return settings
+
+
 def should_validate() -> bool:
     """Whether ``connect`` checks its receiver.
 
     Django checks only under ``settings.DEBUG``; outside a configured Django
     project there is no such switch, so receivers are always checked.
     """
-    settings = _django_settings()
-    if settings is None or _settings_state.get("_wrapped", _unconfigured) is _unconfigured:
+    settings = _configured_settings()
+    if settings is None:
         return True
     debug = _settings_state.get("DEBUG", _NOT_LOADED)
     return bool(settings.DEBUG if debug is _NOT_LOADED else debug)
@@ -141,6 +149,12 @@ def validate_receiver(receiver: Any, flags: int) -> None:
         return
     if not callable(receiver):
         raise TypeError("Signal receivers must be callable.")
+    if _configured_settings() is not None:
+        # Under a configured Django's DEBUG, Django reads the signature through
+        # a functools.lru_cache keyed by the function: an unhashable receiver
+        # (or one whose __hash__ raises) fails there, with hash()'s error.
+        # Outside Django nothing needs a receiver to be hashable.
+        hash(receiver.__func__ if type(receiver) is MethodType else receiver)
     if not accepts_kwargs(receiver, flags):
         raise ValueError("Signal receivers must accept keyword arguments (**kwargs).")
 
