@@ -360,3 +360,33 @@ def test_an_odd_sender_gets_the_same_answer_whatever_ran_before(Signal, make_sen
     else:
         with pytest.raises((AttributeError, RuntimeError, ValueError)):
             getattr(django_signal, method)(make_sender())
+
+
+# -- 7. senders that cannot be weakly referenced -----------------------------------
+
+
+class SlottedSender:
+    """A sender that cannot be weakly referenced; it records its own death."""
+
+    __slots__ = ("deaths",)
+
+    def __init__(self, deaths):
+        self.deaths = deaths
+
+    def __del__(self):
+        self.deaths.append("dead")
+
+
+def test_a_sender_that_cannot_be_weakly_referenced_is_held_until_disconnected(signal):
+    deaths = []
+    sender = SlottedSender(deaths)
+    before = sys.getrefcount(sender)
+    signal.connect(plain, sender=sender)
+    signal.send(sender)
+    # One reference, the connection's: no other object can take its id meanwhile.
+    assert sys.getrefcount(sender) == before + 1
+    assert signal.disconnect(plain, sender=sender)
+    assert sys.getrefcount(sender) == before
+    del sender
+    assert deaths == ["dead"]
+    assert signal.receivers == []
