@@ -75,24 +75,14 @@ cdef extern from *:
 
     static PyObject *(*cyd_send_impl)(PyObject *, PyObject **, Py_ssize_t, PyObject *, int);
 
-    /* The C stack is checked before each send (see _stack.h). */
-    static PyObject *cyd_guarded_send(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
-                                      PyObject *kwnames, int robust) {
-        PyObject *result;
-        if (cyd_stack_enter() < 0) return NULL;
-        result = cyd_send_impl(self, (PyObject **)args, nargs, kwnames, robust);
-        cyd_stack_leave();
-        return result;
-    }
-
     static PyObject *cyd_send(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
                               PyObject *kwnames) {
-        return cyd_guarded_send(self, args, nargs, kwnames, 0);
+        return cyd_send_impl(self, (PyObject **)args, nargs, kwnames, 0);
     }
 
     static PyObject *cyd_send_robust(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
                                      PyObject *kwnames) {
-        return cyd_guarded_send(self, args, nargs, kwnames, 1);
+        return cyd_send_impl(self, (PyObject **)args, nargs, kwnames, 1);
     }
 
     static PyMethodDef cyd_send_def = {
@@ -112,6 +102,8 @@ cdef extern from *:
         "to the ``django.dispatch`` logger."};
     """
     object cyd_deref(PyObject *ref)
+    int cyd_stack_enter() except -1
+    void cyd_stack_leave()
     unsigned int cyd_type_tag(PyTypeObject *tp)
     ctypedef object (*send_impl_t)(PyObject *, PyObject **, Py_ssize_t, PyObject *, int)
     send_impl_t cyd_send_impl
@@ -813,16 +805,33 @@ cdef object _send(PyObject *self_ptr, PyObject **args, Py_ssize_t nargs, PyObjec
             if i != layout.sender_at:
                 stack[j] = args[nargs + i]
                 j += 1
-        if self._send_frame is None or not receivers:
-            _call_receivers(receivers, stack, <PyObject *>layout.names_out, robust)
-        else:
-            _call_in_frame(self._send_frame, receivers, stack, <PyObject *>layout.names_out, robust)
+        if receivers:
+            _call_guarded(self, receivers, stack, <PyObject *>layout.names_out, robust)
     finally:
         if stack != stack_buffer:
             PyMem_Free(stack)
     if async_receivers:
         receivers += _send_async(self, async_receivers, sender, _named(args, nargs, kwnames, layout), robust)
     return receivers
+
+
+cdef int _call_guarded(SignalCore self, list receivers, PyObject **stack, PyObject *names_out,
+                       int robust) except -1:
+    """Call ``receivers`` (see ``_call_receivers``), once the C stack is known to have room.
+
+    Django's send is Python code, whose depth the interpreter bounds; this C
+    one checks that the stack can take another level (see ``_stack.h``), so
+    that receivers sending again meet RecursionError, never an overflow.
+    """
+    cyd_stack_enter()
+    try:
+        if self._send_frame is None:
+            _call_receivers(receivers, stack, names_out, robust)
+        else:
+            _call_in_frame(self._send_frame, receivers, stack, names_out, robust)
+    finally:
+        cyd_stack_leave()
+    return 0
 
 
 cdef list _call_receivers(list receivers, PyObject **stack, PyObject *names_out, int robust):

@@ -35,7 +35,12 @@ static void cyd_stack_leave(void) {
 #define CYD_THREAD_LOCAL __declspec(thread)
 #else
 #include <pthread.h>
+#if defined(__linux__) && defined(__GNUC__)
+/* One word of static TLS: read without a call to __tls_get_addr. */
+#define CYD_THREAD_LOCAL __thread __attribute__((tls_model("initial-exec")))
+#else
 #define CYD_THREAD_LOCAL __thread
+#endif
 #endif
 
 /* What is left below the guard: enough for the interpreter and C code that
