@@ -244,10 +244,11 @@ class Signal:
         key = lookup_key(receiver, sender, dispatch_uid)
         with self.lock:
             self._clear_dead_receivers()
-            entry = self._registry.remove(key)
-            if entry is None:
+            receivers = self._receivers
+            position = self._registry.remove(key, receivers)
+            if position < 0:
                 return False
-            _remove_entry(self._receivers, entry)
+            list.__delitem__(receivers, position)  # not ReceiverList's: no report
             self._invalidate()
         return True
 
@@ -411,16 +412,6 @@ class Signal:
 
 
 _LIVE_RECEIVERS = Signal._live_receivers
-
-
-def _remove_entry(entries: ReceiverList, entry: Entry) -> None:
-    """Remove ``entry``, found by identity, from ``entries`` without reporting it."""
-    # From the end: what is disconnected is most often what was connected last.
-    for position in range(len(entries) - 1, -1, -1):
-        if entries[position] is entry:
-            list.__delitem__(entries, position)
-            return
-    raise ValueError("entry not in the registry")
 
 
 def _live(refs: tuple[Ref, ...]) -> list[Receiver]:
