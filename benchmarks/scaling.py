@@ -2,7 +2,7 @@
 
     python benchmarks/scaling.py [--quick] [--json FILE] [--chart FILE] [--rounds R] [--min-time SECONDS]
 
-Two sweeps; each point is one scenario of ``scenarios.py``, measured by
+Four sweeps; each point is one scenario of ``scenarios.py``, measured by
 ``compare.measure`` (every implementation that can do it, on the same
 receivers, interleaved rounds, gc off, the median in ns per operation):
 
@@ -10,7 +10,12 @@ receivers, interleaved rounds, gc off, the median in ns per operation):
   (``live_senders_scenario``: N instances of one plain class, 3 function
   receivers connected for any sender), N = 1 ... 100,000;
 * ``connect``: ns per connect+disconnect of one receiver against N others
-  connected (``connect_disconnect_scenario``), N = 10 ... 30,000.
+  connected (``connect_disconnect_scenario``), N = 10 ... 30,000;
+* ``disconnect-first`` and ``disconnect-random``: ns per disconnect, N
+  receivers connected and every one disconnected, first connected first or
+  in random order (``disconnect_scenario``), N = 10 ... 30,000. Where a
+  library scans for the receiver, random order is quadratic: those are
+  measured up to ``SCANNED_DISCONNECTS_UP_TO`` receivers.
 
 The chart (``docs/scaling.png`` unless ``--chart``; the data in
 ``docs/scaling.json`` unless ``--json``) has a panel per sweep: x = N,
@@ -34,10 +39,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import compare  # noqa: E402
 from scenarios import (  # noqa: E402
+    DISCONNECT_ORDERS,
     IMPLEMENTATIONS,
     YARDSTICK,
     Scenario,
     connect_disconnect_scenario,
+    disconnect_scenario,
     live_senders_scenario,
 )
 
@@ -59,6 +66,14 @@ SWEEPS: dict[str, tuple[str, str, str, Callable[[int], Scenario], tuple[int, ...
         "N receivers connected", "ns per connect+disconnect",
         connect_disconnect_scenario, (10, 100, 1_000, 10_000, 30_000),
     ),
+    **{
+        f"disconnect-{order}": (
+            f"disconnect all N receivers, {described}",
+            "N receivers connected, then all disconnected", "ns per disconnect",
+            lambda count, order=order: disconnect_scenario(count, order), (10, 100, 1_000, 3_000, 10_000, 30_000),
+        )
+        for order, described in DISCONNECT_ORDERS.items()
+    },
 }
 
 
@@ -102,14 +117,18 @@ def print_sweeps(sweeps: list[dict[str, Any]]) -> None:
 
 
 def draw(data: dict[str, Any], path: str | Path) -> None:
-    """Draw ``data`` (this module's JSON document) into the PNG ``path``: a log-log panel per sweep."""
+    """Draw ``data`` (this module's JSON document) into the PNG ``path``: a log-log panel per sweep, two a row."""
     # matplotlib (the bench extra) is needed for the picture only.
     import chart
     import matplotlib.pyplot as plt
 
     sweeps = data["sweeps"]
-    fig, axes = plt.subplots(1, len(sweeps), figsize=(6.2 * len(sweeps), 5.6), dpi=110, squeeze=False)
-    for ax, sweep in zip(axes[0], sweeps):
+    columns = min(2, len(sweeps))
+    rows = -(-len(sweeps) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(6.2 * columns, 1.2 + 4.6 * rows), dpi=110, squeeze=False)
+    for ax in axes.flat[len(sweeps):]:
+        ax.set_visible(False)
+    for ax, sweep in zip(axes.flat, sweeps):
         for name, points in lines(sweep).items():
             colour = chart.STYLE.get(name, ("#444444", ""))[0]
             dashed = name == YARDSTICK
@@ -126,14 +145,22 @@ def draw(data: dict[str, Any], path: str | Path) -> None:
         ax.yaxis.set_major_formatter(lambda value, _: chart.fmt_ns(value))
         ax.tick_params(labelsize=7.5)
         ax.grid(which="major", color="#dddddd", linewidth=0.6)
-        missing = [data["implementations"][n]["label"] for n in IMPLEMENTATIONS if n not in lines(sweep)]
-        if missing:
-            ax.text(0.01, 0.01, "not drawn (cannot do it): " + ", ".join(missing), transform=ax.transAxes,
+        drawn = lines(sweep)
+        missing = [data["implementations"][n]["label"] for n in IMPLEMENTATIONS if n not in drawn]
+        largest = sweep["points"][-1]["n"]
+        # Where an implementation is too slow to measure at the largest sizes (see scaling.json's notes).
+        cut = [f"{data['implementations'][n]['label']} (up to {points[-1][0]:,})"
+               for n, points in drawn.items() if points[-1][0] < largest]
+        notes = ([f"not drawn (cannot do it): {', '.join(missing)}"] if missing else []) + (
+            [f"measured up to a smaller N only: {', '.join(cut)}"] if cut else [])
+        if notes:
+            ax.text(0.01, 0.01, "\n".join(notes), transform=ax.transAxes,
                     fontsize=6.5, color="#777777", style="italic")
         for spine in ("top", "right"):
             ax.spines[spine].set_visible(False)
     handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.93), ncol=4, fontsize=8, frameon=False)
+    top = 1 - 1.0 / (1.2 + 4.6 * rows)
+    fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, top), ncol=4, fontsize=8, frameon=False)
     env, settings = data["environment"], data["settings"]
     fig.suptitle(
         f"Cost against N, log-log — {env['implementation']} {env['python'].split()[0]}, "
@@ -148,7 +175,7 @@ def draw(data: dict[str, Any], path: str | Path) -> None:
         "*: does less (no sender filter, no results).",
         ha="center", fontsize=7.5, color="#444444",
     )
-    fig.tight_layout(rect=(0, 0.03, 1, 0.86))
+    fig.tight_layout(rect=(0, 0.03, 1, top - 0.05 / rows))
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, bbox_inches="tight")
     plt.close(fig)

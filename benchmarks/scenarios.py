@@ -47,6 +47,7 @@ import asyncio
 import gc
 import importlib
 import itertools
+import random
 import sys
 import time
 import timeit
@@ -88,6 +89,11 @@ PSYGNAL = (PSYGNAL_EMIT, PSYGNAL_EMIT_FAST)
 #: Implementations that do less work than Django's ``send`` (see ``NOTES["does-less"]``).
 DOES_LESS = frozenset(PSYGNAL)
 
+#: Disconnecting in random order from implementations that scan is measured up to this many.
+SCANNED_DISCONNECTS_UP_TO = 3_000
+#: The orders receivers are disconnected in (``Scenario.order``), as reports describe them.
+DISCONNECT_ORDERS = {"first": "first connected first", "random": "in random order"}
+
 #: Footnotes of the reports: why an implementation cannot do a scenario, or how it differs.
 NOTES: dict[str, str] = {
     "does-less": (
@@ -105,7 +111,7 @@ NOTES: dict[str, str] = {
         "task, where Django and cydispatch run them concurrently (a task each, "
         "asyncio.gather): less work, different semantics."
     ),
-    "yardstick-connect": "the yardstick is written for fixed receivers: nothing to connect.",
+    "yardstick-connect": "the yardstick is written for fixed receivers: nothing to connect or disconnect.",
     "psygnal-sender": "psygnal has no per-sender connections: every slot receives every emit.",
     "psygnal-robust": (
         "psygnal has no robust emit: the first failing slot stops the emission "
@@ -116,8 +122,13 @@ NOTES: dict[str, str] = {
         "on a backend, fire-and-forget)."
     ),
     "psygnal-emit-fast-connect": (
-        "connecting is the same for psygnal's emit and emit_fast: one measurement, "
-        "in the psygnal.emit row."
+        "connecting and disconnecting are the same for psygnal's emit and emit_fast: one "
+        "measurement, in the psygnal.emit row."
+    ),
+    "disconnect-scan": (
+        "Django's and psygnal's disconnect look for the receiver through their list: N "
+        "disconnects in random order take time quadratic in N (Django 5.2: 0.5 s for 3,000, "
+        f"about a minute for 30,000), so they are measured up to {SCANNED_DISCONNECTS_UP_TO:,} only."
     ),
     "blinker-robust": "blinker has no send_robust: a receiver's exception propagates.",
     "blinker-asend-sync": (
@@ -345,11 +356,14 @@ class Scenario:
     new_sender: bool = False  #: each send comes from a new ``Store`` instance
     compiled_limit: float | None = None  #: the compiled backend's limit (see ``limits``)
     pure_limit: float = 1.0  #: the pure backend's limit, a multiple of Django's time
+    #: for "disconnect": "first" (first connected, first disconnected) or "random"
+    order: str = ""
 
     def unsupported(self, implementation: str) -> str | None:
         """Why ``implementation`` cannot do this scenario (a key of ``NOTES``), or None."""
         psygnal = implementation in PSYGNAL
-        if implementation == YARDSTICK and self.operation == "connect+disconnect":
+        connects = self.operation in ("connect+disconnect", "disconnect")
+        if implementation == YARDSTICK and connects:
             return "yardstick-connect"
         if psygnal and self.senders:
             return "psygnal-sender"
@@ -361,16 +375,19 @@ class Scenario:
             return "blinker-robust"
         if implementation == BLINKER and self.operation == "asend" and not self.asynchronous:
             return "blinker-asend-sync"
-        if implementation == PSYGNAL_EMIT_FAST and self.operation == "connect+disconnect":
+        if implementation == PSYGNAL_EMIT_FAST and connects:
             return "psygnal-emit-fast-connect"
+        scans = implementation in (DJANGO, DJANGO_CACHED, PSYGNAL_EMIT)
+        if scans and self.order == "random" and self.receivers > SCANNED_DISCONNECTS_UP_TO:
+            return "disconnect-scan"
         return None
 
     def notes(self, implementation: str) -> tuple[str, ...]:
         """Footnotes (keys of ``NOTES``) that qualify ``implementation``'s figure here."""
         notes = []
-        if implementation in DOES_LESS and self.operation != "connect+disconnect":
+        if implementation in DOES_LESS and self.operation not in ("connect+disconnect", "disconnect"):
             notes.append("does-less")
-        if implementation == BLINKER and self.operation != "connect+disconnect" and self.matches > 1:
+        if implementation == BLINKER and self.operation not in ("connect+disconnect", "disconnect") and self.matches > 1:
             notes.append("blinker-order")
         if implementation == BLINKER and self.operation == "asend" and self.asynchronous:
             notes.append("blinker-async-serial")
@@ -422,6 +439,8 @@ class Case:
     signal: Any = None  #: the signal (None for the yardstick)
     #: an untimed clean-up between timing runs (drops what a run leaves behind)
     tidy: Callable[[], None] = field(default=lambda: None)
+    #: for work that needs untimed set-up between calls: seconds taken by ``number`` calls
+    timed: Callable[[int], float] | None = None
     #: for ``asend``: the event loop, and the coroutine function timed inside it
     loop: asyncio.AbstractEventLoop | None = None
     acall: Callable[[], Awaitable[Any]] | None = None
@@ -429,6 +448,8 @@ class Case:
 
     def time(self, number: int) -> float:
         """Seconds taken by ``number`` calls (awaited in one run of the loop for ``asend``)."""
+        if self.timed is not None:
+            return self.timed(number)
         if self.loop is not None and self.acall is not None:
             return self.loop.run_until_complete(_timed(self.acall, number))
         if self._timer is None:
@@ -446,7 +467,7 @@ class Case:
         if self.loop is not None:
             _close_loop(self.loop)
         self.call = self.verify = _closed
-        self.signal = self.loop = self.acall = self._timer = None
+        self.signal = self.loop = self.acall = self._timer = self.timed = None
         if self.workload is not None and len(self.workload.receivers) >= BULK_FROM:
             gc.collect()  # signals with weak references sit in reference cycles
         self.workload = None
@@ -507,6 +528,10 @@ class Workload:
         self._turn = {id(store): index for index, store in enumerate(self.live)}
         #: the receiver connected and disconnected by "connect+disconnect"
         self.extra = make_function_receivers(1)[0]
+        #: the receivers in the order "disconnect" disconnects them
+        self.disconnect_order = list(self.receivers)
+        if scenario.order == "random":
+            random.Random(19).shuffle(self.disconnect_order)
 
     def expected(self, sender: Any = None) -> list[tuple[Any, Any]]:
         """What a send from ``sender`` (default: ``self.sender``) must return."""
@@ -565,6 +590,8 @@ class Workload:
             return self._sync_case(implementation, call, None, expected, unordered)
 
         signal = new_signal(implementation)
+        if operation == "disconnect":
+            return self._disconnect_case(implementation, signal)
         connect_all(implementation, signal, self.receivers, self.connected_to, weak=scenario.weak)
         if operation == "asend":
             asend = signal.send_async if implementation == BLINKER else signal.asend
@@ -588,6 +615,54 @@ class Workload:
         else:
             raise ValueError(f"unknown operation {operation!r}")
         return self._sync_case(implementation, call, signal, expected, unordered)
+
+    def _disconnect_case(self, implementation: str, signal: Any) -> Case:
+        """Disconnecting every receiver, in the scenario's order; a call is one disconnect.
+
+        A timing run disconnects whole sequences (as many as its calls fill,
+        rounded up), each from the signal connected anew, untimed, and its time
+        is scaled to its number of calls: the ns per disconnect of a whole
+        sequence, the same at every position of the order.
+        """
+        order = self.disconnect_order
+        disconnect = signal.disconnect
+
+        def refill() -> None:
+            # Django's duplicate scan would make refilling quadratic: skipped at any size.
+            with django_without_duplicate_scan(signal) if implementation in (DJANGO, DJANGO_CACHED) else nullcontext():
+                for receiver in self.receivers:
+                    connect(implementation, signal, receiver)
+
+        def timed(number: int) -> float:
+            clock = time.perf_counter
+            sequences = -(-number // len(order))
+            elapsed = 0.0
+            for _ in range(sequences):
+                refill()
+                started = clock()
+                for receiver in order:
+                    disconnect(receiver)
+                elapsed += clock() - started
+            return elapsed * number / (sequences * len(order))
+
+        def verify() -> None:
+            refill()
+            half = len(order) // 2
+            for receiver in order[:half]:
+                assert disconnect(receiver) is not False, f"{receiver!r} was not connected"
+            _check_connected(implementation, signal, len(order) - half)
+            if implementation in DJANGO_API:
+                gone = set(order[:half])
+                left = [receiver for receiver, _ in signal.send(self.sender, a=1, b=2)]
+                assert left == [r for r in self.receivers if r not in gone], "the wrong receivers are left"
+            for receiver in order[half:]:
+                disconnect(receiver)
+            _check_connected(implementation, signal, 0)
+
+        case = Case(self.scenario, implementation, lambda: timed(len(order)), verify, workload=self, signal=signal)
+        case.timed = timed
+        case.tidy = lambda: _release_django_finalizers(signal)
+        return case
 
     def _sync_case(
         self, implementation: str, call: Callable[[], Any], signal: Any,
@@ -831,6 +906,15 @@ def connect_disconnect_scenario(count: int) -> Scenario:
     name = "connect-disconnect" if count == 10 else f"connect-disconnect-{count}"
     return Scenario(
         name, f"connect+disconnect, {count:,} others", "connect+disconnect", count, compiled_limit=CONNECT_LIMIT,
+    )
+
+
+def disconnect_scenario(count: int, order: str) -> Scenario:
+    """Disconnect ``count`` receivers (connected for any sender), all of them, in ``order`` (see ``DISCONNECT_ORDERS``)."""
+    return Scenario(
+        f"disconnect-{order}-{count}", f"disconnect {count:,} receivers, {DISCONNECT_ORDERS[order]}",
+        "disconnect", count,
+        order=order,
     )
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import operator
+import random
+
 import pytest
 
 
@@ -123,6 +126,64 @@ def test_disconnect_after_send_is_seen_by_the_next_send(Signal, use_caching):
     assert signal.disconnect(receiver, sender=sender)
     assert signal.send(sender) == []
     assert not signal.has_listeners(sender)
+
+
+#: Receivers in the test of disconnection orders: enough that a scan per disconnect
+#: would show in benchmarks/scaling.py's disconnect sweeps (the speed is measured there).
+MANY = 30_000
+
+
+def disconnection_order(order, count):
+    """The indices of ``count`` receivers connected in index order, in ``order`` of disconnection."""
+    if order == "first-first":
+        return list(range(count))
+    if order == "last-first":
+        return list(range(count - 1, -1, -1))
+    indices = list(range(count))
+    random.Random(19).shuffle(indices)
+    return indices
+
+
+@pytest.mark.parametrize("order", ["first-first", "last-first", "random"])
+def test_disconnecting_many_in_any_order(signal, order):
+    # A model of the connections: receiver index -> its entry, in connection
+    # order. Between batches one disconnected receiver connects again (at the
+    # end), so positions are checked after reconnections too.
+    receivers = [make_receiver(index) for index in range(MANY)]
+    for receiver in receivers:
+        signal.connect(receiver)
+    held = signal.receivers
+    model = dict(enumerate(held))
+    order = disconnection_order(order, MANY)
+    batches = [order[start:start + MANY // 10] for start in range(0, MANY, MANY // 10)]
+    for batch in batches:
+        assert all([signal.disconnect(receivers[index]) for index in batch])
+        for index in batch:
+            del model[index]
+        assert signal.disconnect(receivers[batch[-1]]) is False
+        assert signal.receivers is held  # changed in place, as Django's list
+        assert len(held) == len(model)
+        assert all(map(operator.is_, held, model.values()))
+        assert signal.send(None) == [(receivers[index], index) for index in model]
+        signal.connect(receivers[batch[0]])
+        model[batch[0]] = held[-1]
+        assert all(map(operator.is_, held, model.values()))
+    assert all([signal.disconnect(receivers[index]) for index in list(model)])
+    assert held == [] and signal.send(None) == []
+
+
+def test_disconnect_after_receivers_reordered_through_lists_own_methods(signal):
+    # list's own methods do not report to the signal, which cannot know that
+    # its entries moved: the entry is looked for.
+    first, second, third = make_receiver(1), make_receiver(2), make_receiver(3)
+    for receiver in (first, second, third):
+        signal.connect(receiver)
+    entries = list(signal.receivers)
+    list.reverse(signal.receivers)
+    assert signal.disconnect(first) is True
+    assert signal.receivers == [entries[2], entries[1]]
+    assert signal.disconnect(third) is True
+    assert signal.receivers == [entries[1]]
 
 
 # -- has_listeners -------------------------------------------------------------

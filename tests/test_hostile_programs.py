@@ -10,6 +10,7 @@ better, and the test says how.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import subprocess
 import sys
@@ -183,6 +184,9 @@ elif case == "slotted-sender-freed-by-a-sweep":
     signal.connect(dying, sender=Slotted())
     del dying
     signal.send(sender=None)  # sweeps the dead receiver's connection, which held the sender
+elif case == "strong-receiver-disconnected":
+    signal.connect(StrongReceiver(), weak=False, dispatch_uid="strong")
+    signal.disconnect(dispatch_uid="strong")
 elif case == "receivers-assigned-under-the-lock":
     signal.connect(StrongReceiver(), weak=False)
     with signal.lock:
@@ -195,6 +199,7 @@ FINALIZER_CASES = {
     # What the finalizer's send saw, on cydispatch.
     "strong-receiver-of-a-dead-sender": [1],
     "slotted-sender-freed-by-a-sweep": [1],
+    "strong-receiver-disconnected": [1],
     "receivers-assigned-under-the-lock": [0],
 }
 
@@ -216,11 +221,14 @@ def test_a_finalizer_that_sends_on_django(case):
     lock, and the finalizer's send waits for that lock for ever. cydispatch
     frees it after the lock, and the finalizer's send works.
     """
+    hangs = {"strong-receiver-of-a-dead-sender": django.VERSION >= (6, 0)}
     # Django's hang is expected: waited for briefly.
-    timeout = 5 if case == "strong-receiver-of-a-dead-sender" else HANG_TIMEOUT
+    timeout = 5 if hangs.get(case) else HANG_TIMEOUT
     returncode, log = run_program(FINALIZER_SENDS, "django.dispatch", case, timeout=timeout)
-    if case == "strong-receiver-of-a-dead-sender":
-        assert (returncode, log) == (("hang", None) if django.VERSION >= (6, 0) else (0, []))
+    if hangs.get(case):
+        assert (returncode, log) == ("hang", None)
+    elif case == "strong-receiver-of-a-dead-sender":
+        assert (returncode, log) == (0, [])
     else:
         assert (returncode, log) == (0, FINALIZER_CASES[case])
 
@@ -390,3 +398,93 @@ def test_a_sender_that_cannot_be_weakly_referenced_is_held_until_disconnected(si
     del sender
     assert deaths == ["dead"]
     assert signal.receivers == []
+
+
+# -- 9. dispatch_uid compared as Django compares it ---------------------------------
+
+
+@dataclasses.dataclass
+class MutableUid:
+    """Equal by value, unhashable (``__hash__`` is None): Django compares uids with ``==`` only."""
+
+    name: str
+    parts: list
+
+
+class RaisingHashUid:
+    def __init__(self, name):
+        self.name = name
+
+    def __eq__(self, other):
+        return isinstance(other, RaisingHashUid) and other.name == self.name
+
+    def __hash__(self):
+        raise ValueError("no hash")
+
+
+class InconsistentUid:
+    """Equal to any other InconsistentUid, but hashed by identity (breaking hash's contract)."""
+
+    def __eq__(self, other):
+        return isinstance(other, InconsistentUid)
+
+    __hash__ = object.__hash__
+
+
+class RaisingEqUid:
+    def __eq__(self, other):
+        raise RuntimeError("no comparison")
+
+    __hash__ = object.__hash__
+
+
+def first(**kwargs):
+    return "first"
+
+
+def second(**kwargs):
+    return "second"
+
+
+UIDS = {
+    "tuple-holding-a-list": lambda: ("uid", ["a"]),
+    "mutable-dataclass": lambda: MutableUid("uid", ["a"]),
+    "raising-hash": lambda: RaisingHashUid("uid"),
+    "equal-but-hashed-apart": InconsistentUid,
+    "raising-eq": RaisingEqUid,
+    "plain-string": lambda: "uid",
+}
+
+
+def outcome(call):
+    """What ``call()`` returned, or the error it raised (type and message)."""
+    try:
+        return ["returned", call()]
+    except Exception as err:  # noqa: BLE001 - compared with Django's
+        return ["raised", type(err).__name__, str(err)]
+
+
+def uid_program(signal, make_uid):
+    """Connections and disconnections by ``dispatch_uid``; every outcome, and what sends call."""
+    results = []
+
+    def record(call):
+        results.append(outcome(call))
+        results.append([response for _, response in signal.send(sender=None)])
+
+    record(lambda: signal.connect(first, dispatch_uid=make_uid(), weak=False))
+    record(lambda: signal.connect(second, dispatch_uid=make_uid(), weak=False))  # an equal uid
+    record(lambda: signal.connect(second, weak=False))  # no uid, after a uid
+    record(lambda: signal.disconnect(dispatch_uid=make_uid()))
+    record(lambda: signal.disconnect(dispatch_uid=make_uid()))
+    record(lambda: signal.disconnect(second))
+    record(lambda: signal.connect(first, sender=Handler, dispatch_uid=make_uid(), weak=False))
+    record(lambda: signal.disconnect(sender=Handler, dispatch_uid=make_uid()))
+    return results
+
+
+@pytest.mark.parametrize("make_uid", UIDS.values(), ids=UIDS.keys())
+def test_dispatch_uids_are_compared_as_django_compares_them(Signal, make_uid):
+    """Django finds a uid by ``==`` over the connections: unhashable uids, uids whose hash
+    raises or disagrees with ``==``, and uids whose ``==`` raises all behave as there."""
+    assert uid_program(Signal(), make_uid) == uid_program(django.dispatch.Signal(), make_uid)

@@ -113,8 +113,6 @@ cdef extern from *:
     PyMethodDef cyd_send_robust_def
 
 cdef extern from "Python.h":
-    Py_ssize_t PyList_GET_SIZE(object entries)
-    PyObject *PyList_GET_ITEM(object entries, Py_ssize_t i)
     int PyList_SetSlice(object entries, Py_ssize_t low, Py_ssize_t high, PyObject *items) except -1
     ctypedef struct PyTypeObject:
         PyObject *tp_dict
@@ -539,16 +537,21 @@ cdef class SignalCore:
     def disconnect(self, receiver=None, sender=None, dispatch_uid=None):
         """Disconnect ``receiver`` (or ``dispatch_uid``) from ``sender``; return whether one was."""
         _check_self(self, "disconnect")
+        cdef Py_ssize_t position
         key = lookup_key(receiver, sender, dispatch_uid)
         # Locals hold the garbage (the entry too) until the function returns, after the lock.
         lock = self.lock
         _lock_call(lock, _lock_acquire)
         try:
             garbage = self._sweep()
-            entry = self._current_registry().remove(key)
-            if entry is None:
+            receivers = self._current()
+            position = self._current_registry().remove(key, receivers)
+            if position < 0:
                 return False
-            _remove_entry(self._current(), entry)
+            entry = receivers[position]
+            # Not ReceiverList's __delitem__: no report. A ReceiverList has a
+            # list's layout, so the list functions apply.
+            PyList_SetSlice(receivers, position, position + 1, NULL)
             self._n_receivers -= 1
             plans = self._invalidate()
         finally:
@@ -740,18 +743,6 @@ cdef object _cleared(dict cache):
     plans = list(cache.values())
     cache.clear()
     return plans
-
-
-cdef void _remove_entry(object entries, object entry) except *:
-    """Remove ``entry``, found by identity, from ``entries`` without reporting it."""
-    cdef Py_ssize_t position
-    # A ReceiverList has a list's layout, so the list macros apply. From the
-    # end: what is disconnected is most often what was connected last.
-    for position in range(PyList_GET_SIZE(entries) - 1, -1, -1):
-        if PyList_GET_ITEM(entries, position) == <PyObject *>entry:
-            PyList_SetSlice(entries, position, position + 1, NULL)
-            return
-    raise ValueError("entry not in the registry")
 
 
 cdef object _send(PyObject *self_ptr, PyObject **args, Py_ssize_t nargs, PyObject *kwnames, int robust):

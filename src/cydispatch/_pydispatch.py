@@ -262,10 +262,12 @@ class Signal:
         key = lookup_key(receiver, sender, dispatch_uid)
         with self.lock:
             garbage = self._sweep()
-            entry = self._registry.remove(key)
-            if entry is None:
+            receivers = self._receivers
+            position = self._registry.remove(key, receivers)
+            if position < 0:
                 return False
-            _remove_entry(self._receivers, entry)
+            entry = receivers[position]
+            list.__delitem__(receivers, position)  # not ReceiverList's: no report
             plans = self._invalidate()
         del garbage, entry, plans  # after the lock: see the module's docstring
         return True
@@ -450,16 +452,6 @@ def _cleared(cache: dict[Any, Plan]) -> list[Plan] | None:
     plans = list(cache.values())
     cache.clear()
     return plans
-
-
-def _remove_entry(entries: ReceiverList, entry: Entry) -> None:
-    """Remove ``entry``, found by identity, from ``entries`` without reporting it."""
-    # From the end: what is disconnected is most often what was connected last.
-    for position in range(len(entries) - 1, -1, -1):
-        if entries[position] is entry:
-            list.__delitem__(entries, position)
-            return
-    raise ValueError("entry not in the registry")
 
 
 def _live(refs: tuple[Ref, ...]) -> list[Receiver]:

@@ -7,17 +7,21 @@ from cydispatch._keys cimport _make_id, any_sender
 
 cdef class Registry:
     cdef public dict index
-    cdef public list shared
+    cdef public dict shared
     cdef public dict by_sender
     cdef public bint method_senders
     cdef public Py_ssize_t next_seq
+    cdef public list dead
 
+    cdef object _file_all(self, object entries)
+    @cython.locals(seq=Py_ssize_t)
     cpdef bint add(self, tuple entry) except -1
-    cdef object _file(self, tuple entry)
-    cpdef object remove(self, object key)
+    cdef object _file(self, Py_ssize_t seq, tuple entry)
+    @cython.locals(dead=list, seq=Py_ssize_t, below=Py_ssize_t, position=Py_ssize_t)
+    cpdef Py_ssize_t remove(self, object key, object entries) except -2
     cpdef object own_id(self, object sender)
     cpdef list entries_for(self, object own_id)
 
 
 @cython.locals(position=Py_ssize_t)
-cdef object _unfile(list group, object entry)
+cdef Py_ssize_t _find(object entries, object entry) except -1

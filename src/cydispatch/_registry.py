@@ -13,14 +13,21 @@ keeps it. A ``Registry`` indexes the same entries two ways:
   either never scans the registry, so a send costs the same however many
   senders exist and whichever of them are alive.
 
-Each entry is filed with its position in connection order (``seq``, rising,
-never reused), which orders a merge. Changes to ``receivers`` that the signal
-did not make itself (an assignment, a change in place, a sweep of the dead)
-build a new ``Registry`` from the list; the signal's own connect and
-disconnect update it in place, under the signal's lock.
+Each entry is filed under its place in connection order (``seq``, rising),
+which orders a merge and gives its position in ``receivers`` without a scan:
+the seq less the number of removed seqs below it (``dead``, kept sorted). The
+last entry's seq is reused once it is removed; when more than half the seqs
+are dead, the entries are numbered afresh. So a disconnect does a constant
+amount of Python work, however many connections there are and whichever is
+removed. Changes to ``receivers`` that the signal did not make itself (an
+assignment, a change in place, a sweep of the dead) build a new ``Registry``
+from the list; the signal's own connect and disconnect update it in place,
+under the signal's lock.
 """
 
 from __future__ import annotations
+
+from bisect import bisect_left
 
 from ._keys import _make_id, any_sender
 
@@ -32,65 +39,93 @@ if TYPE_CHECKING:
     from ._entries import Entry
     from ._keys import Id, LookupKey
 
-    #: ``(seq, entry)``: an entry and its position in connection order.
-    Filed: TypeAlias = tuple[int, Entry]
+    #: seq -> entry: a group of entries, in connection order.
+    Group: TypeAlias = dict[int, Entry]
 
 
 class Registry:
     """The entries of a signal, by lookup key and by sender (see the module's docstring)."""
 
-    __slots__ = ("index", "shared", "by_sender", "method_senders", "next_seq")
+    __slots__ = ("index", "shared", "by_sender", "method_senders", "next_seq", "dead")
 
     def __init__(self, entries: Iterable[Entry] = ()) -> None:
-        #: lookup key -> entry (the first, where an assigned list repeats a key)
-        self.index: dict[LookupKey, Entry] = {}
-        #: the entries for any sender, in connection order
-        self.shared: list[Filed] = []
-        #: sender id -> the entries for that sender only, in connection order
-        self.by_sender: dict[Id, list[Filed]] = {}
+        self._file_all(entries)
+
+    def _file_all(self, entries: Iterable[Entry]) -> None:
+        """File ``entries``, and nothing else, numbered from 0 in their order."""
+        #: lookup key -> the seq of its entry (the first, where an assigned list repeats a key)
+        self.index: dict[LookupKey, int] = {}
+        #: the entries for any sender
+        self.shared: Group = {}
+        #: sender id -> the entries for that sender only
+        self.by_sender: dict[Id, Group] = {}
         #: whether a sender id is a bound method's ``(id(instance), id(function))``
         self.method_senders = False
         self.next_seq = 0
+        #: the seqs below ``next_seq`` whose entries were removed, in order
+        self.dead: list[int] = []
         for entry in entries:
-            self.index.setdefault(entry[0], entry)
-            self._file(entry)
+            self.index.setdefault(entry[0], self.next_seq)
+            self._file(self.next_seq, entry)
 
     def add(self, entry: Entry) -> bool:
         """File a new connection's entry; ``False`` (and no change) when its key is taken."""
-        if self.index.setdefault(entry[0], entry) is not entry:
+        seq = self.next_seq
+        if self.index.setdefault(entry[0], seq) != seq:
             return False
-        self._file(entry)
+        self._file(seq, entry)
         return True
 
-    def _file(self, entry: Entry) -> None:
-        filed = (self.next_seq, entry)
-        self.next_seq += 1
+    def _file(self, seq: int, entry: Entry) -> None:
+        self.next_seq = seq + 1
         sender_id = entry[0][1]
         if any_sender(sender_id):
-            self.shared.append(filed)
+            self.shared[seq] = entry
             return
         group = self.by_sender.get(sender_id)
         if group is None:
-            self.by_sender[sender_id] = [filed]
+            self.by_sender[sender_id] = {seq: entry}
             if isinstance(sender_id, tuple):
                 self.method_senders = True
         else:
-            group.append(filed)
+            group[seq] = entry
 
-    def remove(self, key: LookupKey) -> Entry | None:
-        """Unfile and return the entry of ``key``, or ``None`` when there is none."""
-        entry = self.index.pop(key, None)
-        if entry is None:
-            return None
+    def remove(self, key: LookupKey, entries: list[Entry]) -> int:
+        """Unfile the entry of ``key``; return its position in ``entries``, or -1 when there is none.
+
+        ``entries`` is the signal's ``receivers``, which this registry mirrors;
+        the caller deletes the entry from it.
+        """
+        dead = self.dead
+        if len(dead) > self.next_seq - len(dead):
+            # Renumbering costs one pass over the live entries, fewer than the
+            # removals since the last one: amortised, a constant per removal.
+            self._file_all(entries)
+            dead = self.dead
+        seq = self.index.pop(key, -1)
+        if seq < 0:
+            return -1
         sender_id = key[1]
         if any_sender(sender_id):
-            _unfile(self.shared, entry)
+            entry = self.shared.pop(seq)
         else:
             group = self.by_sender[sender_id]
-            _unfile(group, entry)
+            entry = group.pop(seq)
             if not group:
                 del self.by_sender[sender_id]
-        return entry
+        if seq == self.next_seq - 1:
+            # The last one (the most common case: what was connected last is
+            # disconnected first): every dead seq is below it, and no entry
+            # after it needs a seq above a reused one.
+            self.next_seq = seq
+            position = seq - len(dead)
+        else:
+            below = bisect_left(dead, seq)
+            dead.insert(below, seq)
+            position = seq - below
+        if position < len(entries) and entries[position] is entry:
+            return position
+        return _find(entries, entry)
 
     def own_id(self, sender: Any) -> Id | None:
         """The id by which ``sender`` has connections of its own, or ``None`` when it has none.
@@ -107,19 +142,20 @@ class Registry:
     def entries_for(self, own_id: Id | None) -> list[Entry]:
         """The entries a send reaches from a sender with ``own_id`` (see ``own_id``), in order."""
         if own_id is None:
-            return [entry for _, entry in self.shared]
+            return list(self.shared.values())
         # Two runs, each in connection order: sorting them by seq is a merge.
-        return [entry for _, entry in sorted(self.shared + self.by_sender[own_id], key=_seq)]
+        merged = sorted([*self.shared.items(), *self.by_sender[own_id].items()], key=_seq)
+        return [entry for _, entry in merged]
 
 
-def _seq(filed: Filed) -> int:
+def _seq(filed: tuple[int, Entry]) -> int:
     return filed[0]
 
 
-def _unfile(group: list[Filed], entry: Entry) -> None:
-    # From the end: what is disconnected is most often what was connected last.
-    for position in range(len(group) - 1, -1, -1):
-        if group[position][1] is entry:
-            group.pop(position)
-            return
-    raise ValueError("entry not filed in the registry")
+def _find(entries: list[Entry], entry: Entry) -> int:
+    # Code changed ``receivers`` through list's own methods, which do not
+    # report (``list.reverse(signal.receivers)``): the entry is looked for.
+    for position in range(len(entries)):
+        if entries[position] is entry:
+            return position
+    raise ValueError("entry not in receivers")
