@@ -46,7 +46,6 @@ CALLABLE = "Signal receivers must be callable."
 KWARGS = "Signal receivers must accept keyword arguments (**kwargs)."
 #: Django's own message (from weakref); cydispatch adds its hint as a note.
 WEAK = "cannot create weak reference to 'NotWeak' object"
-UID = "dispatch_uid must be hashable, not 'list'."
 PROVIDING = "providing_args must be a list of argument names (strings)."
 
 #: id -> (bad call (signal, world), exception type, message regular expression).
@@ -60,12 +59,6 @@ BAD_CALLS = {
     "weak-not-weakrefable": (lambda s, w: s.connect(NotWeak()), TypeError, re.escape(WEAK)),
     "weak-not-weakrefable-for-sender": (
         lambda s, w: s.connect(NotWeak(), sender=w.sender, weak=True), TypeError, re.escape(WEAK)
-    ),
-    "unhashable-uid-connect": (
-        lambda s, w: s.connect(function, dispatch_uid=["uid"]), TypeError, re.escape(UID)
-    ),
-    "unhashable-uid-disconnect": (
-        lambda s, w: s.disconnect(dispatch_uid=["uid"]), TypeError, re.escape(UID)
     ),
     "no-kwargs": (lambda s, w: s.connect(no_kwargs), ValueError, re.escape(KWARGS)),
     "no-kwargs-strong-uid": (

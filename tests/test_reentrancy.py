@@ -38,8 +38,7 @@ class CollectingUid:
         self.collections = []  # (watched alive before, alive after)
 
     def collect(self):
-        # Only under the lock: the key is hashed outside it first (to refuse
-        # an unhashable uid before anything changes).
+        # Only under the lock, where connect and disconnect compare keys.
         if self.signal.lock.locked():
             alive_before = self.watch() is not None
             gc.collect()
@@ -50,8 +49,9 @@ class CollectingUid:
         return 12345
 
     def __eq__(self, other):
+        # Equal to another CollectingUid of the same signal: a twin is a duplicate.
         self.collect()
-        return self is other
+        return isinstance(other, CollectingUid) and other.signal is self.signal
 
 
 def assert_collected_under_the_lock(uid):
@@ -133,7 +133,11 @@ def test_collection_inside_disconnect_under_the_lock(signal, dying):
 
 
 def test_collection_inside_connect_of_a_duplicate(signal):
-    """The uid is compared (``__eq__``) with the existing key, under the lock."""
+    """The uid is compared (``__eq__``) with the existing key, under the lock.
+
+    An equal twin is connected: the connected uid's ``__eq__`` runs (the same
+    object would be found by identity, calling nothing).
+    """
     uid = CollectingUid(signal, weakref.ref(Cyclic))
     signal.connect(alive_receiver, dispatch_uid=uid)
     victim = Cyclic()
@@ -145,7 +149,8 @@ def test_collection_inside_connect_of_a_duplicate(signal):
         gc.disable()
         try:
             uid.collections.clear()
-            assert signal._connect(alive_receiver, None, True, uid) is False  # a duplicate
+            twin = CollectingUid(signal, uid.watch)
+            assert signal._connect(alive_receiver, None, True, twin) is False  # a duplicate
         finally:
             gc.enable()
 

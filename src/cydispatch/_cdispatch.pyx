@@ -114,6 +114,7 @@ cdef extern from *:
 
 cdef extern from "Python.h":
     int PyList_SetSlice(object entries, Py_ssize_t low, Py_ssize_t high, PyObject *items) except -1
+    PyObject *PyList_GET_ITEM(object entries, Py_ssize_t i)
     ctypedef struct PyTypeObject:
         PyObject *tp_dict
     size_t PY_VECTORCALL_ARGUMENTS_OFFSET
@@ -548,9 +549,9 @@ cdef class SignalCore:
             position = self._current_registry().remove(key, receivers)
             if position < 0:
                 return False
-            entry = receivers[position]
-            # Not ReceiverList's __delitem__: no report. A ReceiverList has a
-            # list's layout, so the list functions apply.
+            # Not ReceiverList's methods: no report. A ReceiverList has a list's
+            # layout, so the list functions apply.
+            entry = <object>PyList_GET_ITEM(receivers, position)
             PyList_SetSlice(receivers, position, position + 1, NULL)
             self._n_receivers -= 1
             plans = self._invalidate()

@@ -96,7 +96,7 @@ def checked_entries(entries: Iterable[Any]) -> list[Entry]:
             )
         if not isinstance(entry[0], tuple) or len(entry[0]) != 2:
             raise TypeError(f"an entry's lookup key is a (receiver id, sender id) tuple, not {entry[0]!r:.80}")
-    return checked  # (an unhashable key fails in the Registry, before anything changes)
+    return checked
 
 
 class ReceiverList(list):  # type: ignore[type-arg]

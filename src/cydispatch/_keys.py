@@ -42,16 +42,10 @@ def lookup_key(receiver: Any, sender: Any, dispatch_uid: Hashable | None) -> Loo
     """Return the registry key of a connection, as Django computes it.
 
     As in Django, a falsy ``dispatch_uid`` (``None``, ``""``, ``0``) means "no
-    uid": the receiver's own identity is used. A uid must be hashable: Django
-    never hashes it, but a uid that cannot be hashed cannot identify anything
-    reliably, so it is refused before anything changes.
+    uid": the receiver's own identity is used. A uid may be of any type: as
+    in Django, it is compared with ``==`` (see ``_registry.exact``), never
+    required to be hashable.
     """
     if dispatch_uid:
-        try:
-            hash(dispatch_uid)
-        except TypeError:
-            raise TypeError(
-                f"dispatch_uid must be hashable, not {type(dispatch_uid).__name__!r}."
-            ) from None
         return (dispatch_uid, _make_id(sender))
     return (_make_id(receiver), _make_id(sender))

@@ -227,9 +227,9 @@ class Signal:
             connecting never keeps it alive; it disconnects itself when it
             dies. ``False`` holds it strongly.
         dispatch_uid
-            A hashable identifier of the connection, in place of the
-            receiver's identity: a second connection with the same uid and
-            sender is ignored.
+            An identifier of the connection, in place of the receiver's
+            identity: a second connection with an equal uid (``==``, as in
+            Django) and the same sender is ignored.
 
         Connecting the same receiver (or uid) to the same sender twice keeps
         the first connection.

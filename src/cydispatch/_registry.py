@@ -46,15 +46,20 @@ if TYPE_CHECKING:
 class Registry:
     """The entries of a signal, by lookup key and by sender (see the module's docstring)."""
 
-    __slots__ = ("index", "shared", "by_sender", "method_senders", "next_seq", "dead")
+    __slots__ = ("index", "compared", "shared", "by_sender", "method_senders", "next_seq", "dead")
 
     def __init__(self, entries: Iterable[Entry] = ()) -> None:
         self._file_all(entries)
 
     def _file_all(self, entries: Iterable[Entry]) -> None:
         """File ``entries``, and nothing else, numbered from 0 in their order."""
-        #: lookup key -> the seq of its entry (the first, where an assigned list repeats a key)
+        #: lookup key -> the seq of its entry (the first, where an assigned list
+        #: repeats a key), for the keys that a dict finds as ``==`` would (see ``exact``)
         self.index: dict[LookupKey, int] = {}
+        #: seq -> lookup key, for every other key (a ``dispatch_uid`` of a user's
+        #: type): Django finds a key by ``==`` over the connections, so these are
+        #: compared with ``==``, as there, in connection order
+        self.compared: dict[int, LookupKey] = {}
         #: the entries for any sender
         self.shared: Group = {}
         #: sender id -> the entries for that sender only
@@ -65,14 +70,30 @@ class Registry:
         #: the seqs below ``next_seq`` whose entries were removed, in order
         self.dead: list[int] = []
         for entry in entries:
-            self.index.setdefault(entry[0], self.next_seq)
+            key = entry[0]
+            if exact(key):
+                self.index.setdefault(key, self.next_seq)
+            else:
+                self.compared[self.next_seq] = key
             self._file(self.next_seq, entry)
 
     def add(self, entry: Entry) -> bool:
-        """File a new connection's entry; ``False`` (and no change) when its key is taken."""
+        """File a new connection's entry; ``False`` (and no change) when its key is taken.
+
+        A key is taken when a connection's key is equal to it (``==``), as in
+        Django; a key's ``__eq__`` or ``__hash__`` that raises propagates.
+        """
+        key = entry[0]
         seq = self.next_seq
-        if self.index.setdefault(entry[0], seq) != seq:
-            return False
+        if exact(key):
+            if self.compared and _first_equal(self.compared, key) >= 0:
+                return False
+            if self.index.setdefault(key, seq) != seq:
+                return False
+        else:
+            if _first_equal(self.compared, key) >= 0 or self._indexed(key)[1] >= 0:
+                return False
+            self.compared[seq] = key
         self._file(seq, entry)
         return True
 
@@ -102,7 +123,7 @@ class Registry:
             # removals since the last one: amortised, a constant per removal.
             self._file_all(entries)
             dead = self.dead
-        seq = self.index.pop(key, -1)
+        seq = self._unindex(key)
         if seq < 0:
             return -1
         sender_id = key[1]
@@ -127,6 +148,29 @@ class Registry:
             return position
         return _find(entries, entry)
 
+    def _unindex(self, key: LookupKey) -> int:
+        """Drop the first connection (in connection order) whose key equals ``key``; its seq, or -1."""
+        if not self.compared and exact(key):
+            return self.index.pop(key, -1)  # the commonest case, and the cheapest
+        indexed, seq = self._indexed(key)
+        compared_seq = _first_equal(self.compared, key) if self.compared else -1
+        if compared_seq >= 0 and (seq < 0 or compared_seq < seq):
+            del self.compared[compared_seq]
+            return compared_seq
+        if seq >= 0:
+            del self.index[indexed]
+        return seq
+
+    def _indexed(self, key: LookupKey) -> tuple[Any, int]:
+        """The key in ``index`` equal to ``key``, and its seq (the earliest); ``(None, -1)`` if none."""
+        if exact(key):
+            return key, self.index.get(key, -1)
+        found, seq = None, -1
+        for known, known_seq in self.index.items():
+            if known == key and (seq < 0 or known_seq < seq):
+                found, seq = known, known_seq
+        return found, seq
+
     def own_id(self, sender: Any) -> Id | None:
         """The id by which ``sender`` has connections of its own, or ``None`` when it has none.
 
@@ -146,6 +190,37 @@ class Registry:
         # Two runs, each in connection order: sorting them by seq is a merge.
         merged = sorted([*self.shared.items(), *self.by_sender[own_id].items()], key=_seq)
         return [entry for _, entry in merged]
+
+
+def exact(value: Any) -> bool:
+    """Whether a dict finds ``value`` exactly as ``==`` does, running no user code.
+
+    True for the builtin scalars a lookup key is made of (receiver and sender
+    ids, strings, numbers) and tuples of them; a ``dispatch_uid`` of any other
+    type (a user's ``__eq__``/``__hash__``, unhashable, ...) is compared with
+    ``==``, as Django compares it.
+    """
+    kind = type(value)
+    if kind is tuple:
+        return _exact_items(value)
+    return kind is int or kind is str or kind is bytes or kind is float or kind is bool or value is None
+
+
+def _exact_items(items: tuple[Any, ...]) -> bool:
+    for item in items:
+        kind = type(item)
+        # ids first: every key holds one or two, so they are tested inline.
+        if kind is not int and kind is not str and not exact(item):
+            return False
+    return True
+
+
+def _first_equal(compared: dict[int, LookupKey], key: LookupKey) -> int:
+    """The seq of the first key in ``compared`` equal to ``key`` (Django's comparison), or -1."""
+    for seq, known in compared.items():
+        if known == key:
+            return seq
+    return -1
 
 
 def _seq(filed: tuple[int, Entry]) -> int:
