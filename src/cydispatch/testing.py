@@ -48,8 +48,7 @@ class SignalCall:
     ``sender``
         The sender.
     ``named``
-        The named arguments, as a dict (a copy: receivers that change their
-        ``kwargs`` do not change it).
+        The named arguments, as a dict.
     ``responses``
         What the send returned, ``[(receiver, response), ...]``: the receivers
         that ran, in the order of their results, with what each returned (or,
@@ -107,7 +106,9 @@ class SignalRecorder:
     def __init__(self, signal: Any) -> None:
         if not callable(getattr(signal, "send", None)):
             raise TypeError(f"{signal!r} is not a signal: it has no send method")
+        #: The signal recorded.
         self.signal = signal
+        #: The sends recorded, a :class:`SignalCall` each, in the order they began.
         self.calls: list[SignalCall] = []
         self._patches: _InstancePatches | None = None
 
@@ -288,7 +289,7 @@ def _recording_methods(signal: Any, patches: _InstancePatches) -> dict[str, Any]
     """Each send method of ``signal``, recording for ``patches.recorders`` and calling the one it replaces."""
 
     def begin(method: str, sender: Any, named: dict[str, Any]) -> SignalCall:
-        call = SignalCall(method, sender, dict(named))
+        call = SignalCall(method, sender, named)
         for recorder in patches.recorders:
             recorder.calls.append(call)
         return call
