@@ -303,7 +303,7 @@ def _recording_methods(signal: Any, patches: _InstancePatches) -> dict[str, Any]
             except BaseException as error:
                 call.exception = error
                 raise
-            call.responses = list(responses)
+            call.responses = _kept(responses)
             return responses
 
         return send
@@ -317,7 +317,7 @@ def _recording_methods(signal: Any, patches: _InstancePatches) -> dict[str, Any]
             except BaseException as error:
                 call.exception = error
                 raise
-            call.responses = list(responses)
+            call.responses = _kept(responses)
             return responses
 
         return asend
@@ -329,6 +329,12 @@ def _recording_methods(signal: Any, patches: _InstancePatches) -> dict[str, Any]
             wrap = recording_async if method.startswith("a") else recording
             methods[method] = wrap(method, original)
     return methods
+
+
+def _kept(responses: Any) -> Any:
+    # A copy of the list, which the caller may change; what a replaced send
+    # (a mock) returned that is no list, as it is: recording never raises.
+    return list(responses) if isinstance(responses, list) else responses
 
 
 def _no_live_receivers(signal: Any, patches: _InstancePatches) -> dict[str, Any]:
