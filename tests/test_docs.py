@@ -8,7 +8,7 @@ a plain Python code block would be shown and never run. Output shown after a
 ``% The output of examples/NAME`` comment is compared with a run of the script.
 
 The Sphinx builds need the docs extra (``pip install ".[docs]"``), which the
-test extra does not hold: without Sphinx they are skipped, and ``.ci/run``
+test extra does not hold: without Sphinx they are skipped, and ``nox -s docs``
 runs both builds after installing it. Without ``docs/`` (the sdist ships
 ``tests/`` but not the manual) everything here is skipped.
 """

@@ -1,7 +1,8 @@
 """Which Django cydispatch follows: the installed one, read once at import without importing it.
 
 Each case runs in a fresh interpreter, since the choice is made when
-cydispatch is first imported.
+cydispatch is first imported. Then: the Django series cydispatch follows are
+listed once (``_flavour.SERIES``), and pyproject.toml and noxfile.py follow that list.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import re
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
+from unittest import mock
 
 import django
 import hypothesis
@@ -88,6 +91,50 @@ def test_without_django_the_newest_that_runs_on_this_python():
     found = report(hide_django)
     assert found["django"] == ([6, 1] if sys.version_info >= (3, 12) else [5, 2])
     assert found["imported"] is False
+
+
+ROOT = Path(__file__).resolve().parent.parent
+OLDEST, NEWEST = min(_flavour.SERIES), max(_flavour.SERIES)
+
+
+def test_the_series_are_listed_oldest_first_each_with_its_pythons():
+    assert list(_flavour.SERIES) == sorted(_flavour.SERIES)
+    for pythons in _flavour.SERIES.values():
+        assert pythons and list(pythons) == sorted(pythons, key=lambda python: tuple(map(int, python.split("."))))
+
+
+def test_pyproject_bounds_django_by_the_oldest_and_newest_series():
+    """``Django>=OLDEST,<NEXT`` in the test and docs extras, ``>=OLDEST`` in the others.
+
+    A Django newer than the newest series is not installed for the tests: its
+    dispatcher may differ in a way cydispatch does not know yet.
+    """
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
+    django_in = {
+        extra: [requirement for requirement in requirements if re.match(r"django\s*[<>=~!]", requirement, re.I)]
+        for extra, requirements in extras.items()
+    }
+    lower = ">={}.{}".format(*OLDEST)
+    bounded = f"{lower},<{NEWEST[0]}.{NEWEST[1] + 1}"
+    assert django_in["test"] == [f"Django{bounded}"]
+    assert django_in["docs"] == [f"Django{bounded}"]
+    for extra, requirements in django_in.items():
+        assert all(requirement.startswith(f"Django{lower}") for requirement in requirements), extra
+
+
+def test_noxfile_matrix_is_the_series():
+    """noxfile.py reads ``SERIES`` from _flavour.py's source (it runs outside the project's environment)."""
+    noxfile = ROOT / "noxfile.py"
+    if not noxfile.exists():
+        pytest.skip("no noxfile.py (the sdist does not ship it)")
+    namespace = {"__file__": str(noxfile), "__name__": "noxfile"}
+    with mock.patch.dict(sys.modules, {"nox": mock.MagicMock()}):
+        exec(compile(noxfile.read_text(encoding="utf-8"), str(noxfile), "exec"), namespace)
+    expected = [
+        (python, "{}.{}".format(*series)) for series, pythons in _flavour.SERIES.items() for python in pythons
+    ]
+    assert namespace["MATRIX"] == expected
 
 
 VERSION_PATTERN = re.compile(r"^VERSION\s*=\s*\(\s*(\d+)\s*,\s*(\d+)", re.MULTILINE)

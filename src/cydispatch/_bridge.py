@@ -4,8 +4,8 @@
 asynchronous ones concurrently behind one ``async_to_sync``. ``asend`` and
 ``asend_robust`` call the synchronous ones in one batch behind
 ``sync_to_async``: up to Django 6.0 concurrently with the asynchronous ones
-(whose tasks start first), from 6.1 before them. Results come synchronous
-first, each group in connection order.
+(whose tasks start first), from 6.1 before them (``_flavour.SYNC_BATCH_FIRST``).
+Results come synchronous first, each group in connection order.
 
 The asynchronous receivers run gathered up to Django 6.0 (the first
 exception propagates, the others run on) and in a task group from 6.1 (an
@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from asgiref.sync import async_to_sync, sync_to_async
 
 from ._calls import call_async_robust, call_receivers, call_receivers_robust
-from ._flavour import TASK_GROUP
+from ._flavour import SYNC_BATCH_FIRST, TASK_GROUP
 
 if TYPE_CHECKING:
     from ._calls import Receiver, Responses
@@ -182,7 +182,7 @@ async def asend(signal: _SignalLike, sender: object, named: Mapping[str, Any], r
     if not async_receivers:
         # sync_to_async carries the batch's context changes back itself.
         return await call_sync(signal, sender, named, sync_receivers)  # type: ignore[no-any-return]
-    if TASK_GROUP or not sync_receivers:
+    if SYNC_BATCH_FIRST or not sync_receivers:
         responses = await call_sync(signal, sender, named, sync_receivers) if sync_receivers else []
         results = await run_concurrently(_async_calls(signal, sender, named, async_receivers, robust))
         return responses + list(zip(async_receivers, results))

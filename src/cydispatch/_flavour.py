@@ -19,9 +19,13 @@ What follows the installed Django (code written for it reaches into these):
   runs the synchronous batch concurrently with them and they are gathered
   (the first exception propagates, the others run on); from 6.1 the
   synchronous batch runs first and they run in a task group (a failure
-  cancels the others; two or more raise an ``ExceptionGroup``).
+  cancels the others; two or more raise an ``ExceptionGroup``);
+* how many Python frames ``send`` puts between a sender and its receivers
+  (``cydispatch.django``).
 
-A new Django version is a new row of facts below.
+A new Django series is a new row of ``SERIES`` (which the test matrix,
+``noxfile.py``, and the bounds in ``pyproject.toml`` follow: see
+``tests/test_flavour.py``), and a fact below for each thing it changes.
 """
 
 from __future__ import annotations
@@ -92,8 +96,24 @@ def _digits(text: str) -> tuple[str, str]:
     return text[:end], text[end:]
 
 
-#: The newest Django whose dispatcher cydispatch follows, on this Python.
-NEWEST = (6, 1) if sys.version_info >= (3, 12) else (5, 2)
+#: Each Django series cydispatch follows, oldest first, with the Python
+#: versions it supports (Django's own list): the one list of them. A literal,
+#: so that ``noxfile.py``, which runs outside the project's environment, reads
+#: it with ``ast`` for the test matrix; tests/test_flavour.py checks that the
+#: ``Django>=...,<...`` bounds in pyproject.toml match its first and last rows.
+SERIES = {
+    (4, 2): ("3.10", "3.11", "3.12"),
+    (5, 2): ("3.10", "3.11", "3.12", "3.13", "3.14"),
+    (6, 0): ("3.12", "3.13", "3.14"),
+    (6, 1): ("3.12", "3.13", "3.14", "3.15"),
+}
+
+#: The newest Django whose dispatcher cydispatch follows, on this Python: the
+#: newest series whose oldest Python is not newer than this one.
+NEWEST = max(
+    series for series, pythons in SERIES.items()
+    if tuple(int(part) for part in pythons[0].split(".")) <= sys.version_info[:2]
+)
 
 #: The Django version whose dispatcher this process follows.
 DJANGO = installed_django() or NEWEST
@@ -102,8 +122,19 @@ DJANGO = installed_django() or NEWEST
 LIVE_RECEIVERS_SPLIT = DJANGO >= (5, 0)
 
 #: Django 6.1 runs ``asend``'s synchronous batch before the asynchronous
-#: receivers, and those in an ``asyncio.TaskGroup`` (ticket 36714).
+#: receivers; before 6.1, concurrently with them (ticket 36714).
+SYNC_BATCH_FIRST = DJANGO >= (6, 1)
+
+#: Django 6.1 runs the asynchronous receivers in an ``asyncio.TaskGroup``;
+#: before 6.1, with ``asyncio.gather`` (ticket 36714).
 TASK_GROUP = DJANGO >= (6, 1)
+
+#: How many Python frames Django's ``Signal.send`` puts between a sender and
+#: its receivers: its own and, before Django 5.0, that of the list
+#: comprehension it calls them in, a frame of its own before Python 3.12
+#: (PEP 709). ``send_robust`` calls them in a loop: one frame.
+SEND_FRAMES = 2 if DJANGO < (5, 0) and sys.version_info < (3, 12) else 1
+
 
 class SenderId(int):
     """``id(sender)`` in a lookup key, carrying a reference to the sender in ``ref``.

@@ -29,11 +29,12 @@ import types
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any
 
-import django
+import django  # noqa: F401 - this package is for Django: without it, its import fails here
 
 from .. import USE_EXTENSIONS
 from .. import Signal as _BaseSignal
 from .._decorator import receiver
+from .._flavour import SEND_FRAMES
 
 if TYPE_CHECKING:
     from .._calls import Receiver, Responses
@@ -52,13 +53,6 @@ imports django.db, django.core.signals, django.test or your models: as the \
 first lines of manage.py, wsgi.py and asgi.py, and of your test bootstrap. \
 (The settings module is too late: django.setup() builds signals before it \
 imports the settings.)"""
-
-
-#: How many Python frames Django's ``Signal.send`` puts between a sender and
-#: its receivers: its own and, before Django 5.0, that of the list
-#: comprehension it calls them in, a frame of its own before Python 3.12
-#: (PEP 709). ``send_robust`` calls them in a loop: one frame.
-SEND_FRAMES = 2 if django.VERSION < (5, 0) and sys.version_info < (3, 12) else 1
 
 
 def _one_frame(calls: Callable[[], Responses]) -> Responses:
