@@ -387,7 +387,8 @@ class Scenario:
         notes = []
         if implementation in DOES_LESS and self.operation not in ("connect+disconnect", "disconnect"):
             notes.append("does-less")
-        if implementation == BLINKER and self.operation not in ("connect+disconnect", "disconnect") and self.matches > 1:
+        connections = ("connect+disconnect", "disconnect")
+        if implementation == BLINKER and self.operation not in connections and self.matches > 1:
             notes.append("blinker-order")
         if implementation == BLINKER and self.operation == "asend" and self.asynchronous:
             notes.append("blinker-async-serial")
@@ -910,7 +911,7 @@ def connect_disconnect_scenario(count: int) -> Scenario:
 
 
 def disconnect_scenario(count: int, order: str) -> Scenario:
-    """Disconnect ``count`` receivers (connected for any sender), all of them, in ``order`` (see ``DISCONNECT_ORDERS``)."""
+    """Disconnect all of ``count`` receivers connected for any sender, in ``order`` (``DISCONNECT_ORDERS``)."""
     return Scenario(
         f"disconnect-{order}-{count}", f"disconnect {count:,} receivers, {DISCONNECT_ORDERS[order]}",
         "disconnect", count,

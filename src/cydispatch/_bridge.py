@@ -181,7 +181,8 @@ async def asend(signal: _SignalLike, sender: object, named: Mapping[str, Any], r
     call_sync = sync_to_async(call_receivers_robust if robust else call_receivers)
     if not async_receivers:
         # sync_to_async carries the batch's context changes back itself.
-        return await call_sync(signal, sender, named, sync_receivers)  # type: ignore[no-any-return]
+        batch: Responses = await call_sync(signal, sender, named, sync_receivers)
+        return batch
     if SYNC_BATCH_FIRST or not sync_receivers:
         responses = await call_sync(signal, sender, named, sync_receivers) if sync_receivers else []
         results = await run_concurrently(_async_calls(signal, sender, named, async_receivers, robust))

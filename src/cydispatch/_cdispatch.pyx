@@ -448,7 +448,7 @@ cdef class SignalCore:
         # or send did meanwhile is redone by the sweep that the flag asks for.
         if lock_is_free(self.lock):
             with self._state_lock:
-                garbage = self._replaced
+                _garbage = self._replaced
                 self._replaced = None
 
     cdef object _adopt(self, object entries):
@@ -525,12 +525,12 @@ cdef class SignalCore:
         lock = self.lock
         _lock_call(lock, _lock_acquire)
         try:
-            garbage = self._sweep()
+            _garbage = self._sweep()
             if not self._current_registry().add(entry):
                 return False
             PyList_Append(self._current(), entry)  # not ReceiverList.append: no report
             self._n_receivers += 1
-            plans = self._invalidate()
+            _plans = self._invalidate()
         finally:
             _lock_call(lock, _lock_release)
         return True
@@ -544,17 +544,17 @@ cdef class SignalCore:
         lock = self.lock
         _lock_call(lock, _lock_acquire)
         try:
-            garbage = self._sweep()
+            _garbage = self._sweep()
             receivers = self._current()
             position = self._current_registry().remove(key, receivers)
             if position < 0:
                 return False
             # Not ReceiverList's methods: no report. A ReceiverList has a list's
             # layout, so the list functions apply.
-            entry = <object>PyList_GET_ITEM(receivers, position)
+            _entry = <object>PyList_GET_ITEM(receivers, position)
             PyList_SetSlice(receivers, position, position + 1, NULL)
             self._n_receivers -= 1
-            plans = self._invalidate()
+            _plans = self._invalidate()
         finally:
             _lock_call(lock, _lock_release)
         return True
@@ -598,7 +598,7 @@ cdef class SignalCore:
     def _clear_dead_receivers(self):
         """Drop the connections whose receiver or sender died; the caller holds ``lock``."""
         _check_self(self, "_clear_dead_receivers")
-        garbage = self._sweep()
+        _garbage = self._sweep()
 
     cdef object _sweep(self):
         # The caller holds self.lock; returns the garbage, for release after
@@ -681,8 +681,8 @@ cdef class SignalCore:
             if self.lock is None:
                 raise AttributeError(f"'{type(self).__name__}' object has no attribute 'lock': its __init__ never ran")
             with self.lock:
-                garbage = self._sweep()
-            garbage = None  # after the lock: see _pydispatch's docstring
+                _garbage = self._sweep()
+            _garbage = None  # after the lock: see _pydispatch's docstring
         # The last plan used, then the cache (which a user may have emptied).
         with cython.critical_section(self):
             plan = self._last_plan
@@ -715,13 +715,13 @@ cdef class SignalCore:
         cdef dict cache
         cdef Registry registry
         with self.lock:
-            garbage = self._sweep()
+            _garbage = self._sweep()
             registry = self._current_registry()
             own_id = registry.own_id(sender)
             plan = _new_plan(sender, registry, own_id, self._version)
             with cython.critical_section(self):
                 cache = self._cache
-            retired = cache.get(own_id)
+            _retired = cache.get(own_id)
             cache[own_id] = plan
         return plan  # the garbage and the retired plan go after the lock
 

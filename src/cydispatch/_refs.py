@@ -80,7 +80,8 @@ def sender_ref(sender: Any, on_death: DeathCallback) -> Ref | None:
             # A bound method is made anew at each access: a reference to the
             # one given would die at once (Django 6.0 loses such connections).
             return weakref.WeakMethod(sender, on_death)
-        return _weakref_names["ref"](sender, on_death)
+        ref: Ref = _weakref_names["ref"](sender, on_death)
+        return ref
     except TypeError:
         return strong_ref(sender)
 

@@ -15,13 +15,17 @@ cdef class Registry:
     cdef public list dead
 
     cdef object _file_all(self, object entries)
+
     @cython.locals(seq=Py_ssize_t)
     cpdef bint add(self, tuple entry) except -1
     cdef object _file(self, Py_ssize_t seq, tuple entry)
+
     @cython.locals(dead=list, seq=Py_ssize_t, below=Py_ssize_t, position=Py_ssize_t)
     cpdef Py_ssize_t remove(self, object key, object entries) except -2
+
     @cython.locals(compared_seq=Py_ssize_t)
     cdef Py_ssize_t _unindex(self, object key) except -2
+
     @cython.locals(seq=Py_ssize_t, known_seq=Py_ssize_t)
     cdef tuple _indexed(self, object key)
     cpdef object own_id(self, object sender)
@@ -30,7 +34,11 @@ cdef class Registry:
 
 cpdef bint exact(object value) except -1
 cdef bint _exact_items(tuple items) except -1
+
+
 @cython.locals(seq=Py_ssize_t)
 cdef Py_ssize_t _first_equal(dict compared, object key) except -2
+
+
 @cython.locals(position=Py_ssize_t)
 cdef Py_ssize_t _find(object entries, object entry) except -1
