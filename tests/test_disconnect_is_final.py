@@ -112,7 +112,7 @@ class Torture:
         return "echo"
 
     def churn(self, t):
-        """Connect, send, disconnect, send: the recorder is called by the first send only."""
+        """Connect, send twice, disconnect, send: only the sends before the disconnect may call it."""
         signal = self.signal
         for i in range(ROUNDS):
             recorder = Recorder(f"churn-{t}-{i}")
