@@ -180,7 +180,12 @@ class Fuzzer:
     def kwargs(self):
         rng = self.rng
         names = ["a", "b", "value", "signal", "sender", "x" * 50, "é", "_"]
-        n = rng.choice([0, 0, 1, 2, 5, 40])
+        n = rng.choice([0, 0, 1, 2, 5, 12, 13, 14, 15, 40])
+        if 12 <= n <= 15:
+            # n distinct names, around the end of send's keyword stack buffer (16 slots,
+            # of which the named arguments but "sender" and 3 more take one each).
+            chosen = rng.sample(["sender", "signal", *(f"k{i}" for i in range(30))], n)
+            return {name: self.value() for name in chosen}
         return {
             (rng.choice(names) if rng.random() < 0.7 else f"k{rng.randrange(100)}"): self.value()
             for _ in range(n)
