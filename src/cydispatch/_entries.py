@@ -115,6 +115,11 @@ class ReceiverList(list):  # type: ignore[type-arg]
         super().__init__(entries)
         self.changed = changed
 
+    def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
+        # Copied or pickled, it is the plain list of Django's ``receivers``:
+        # a copy is no signal's, and only a signal's report can be pickled.
+        return list, (list(self),)
+
 
 def _reporting(name: str) -> Callable[..., Any]:
     mutate = getattr(list, name)
