@@ -354,6 +354,107 @@ def test_deepcopy_works_where_djangos_does(Signal):
     assert both(Signal, scenario) == [True, ["first"], []]
 
 
+# -- what Django's send does that code counts on ---------------------------------------------
+
+
+async def async_receiver(**kwargs):
+    return "async"
+
+
+def settled(responses):
+    """Responses as names; a coroutine (Django 4.2's response of an async receiver) is closed."""
+    for _, response in responses:
+        if inspect.iscoroutine(response):
+            response.close()
+    return names(responses)
+
+
+@pytest.mark.parametrize("replaced", [False, True], ids=["own", "replaced_live_receivers"])
+def test_send_runs_async_receivers_as_the_installed_django(Signal, replaced):
+    def scenario(Signal):
+        signal = Signal()
+        signal.connect(async_receiver)
+        signal.connect(FIRST)
+        if replaced:  # as sentry-sdk does
+            original = signal._live_receivers
+            signal._live_receivers = lambda sender: original(sender)
+        seen = [settled(signal.send(None)), settled(signal.send_robust(None))]
+
+        async def in_a_running_loop():
+            try:
+                return settled(signal.send(None))
+            except RuntimeError:
+                return "RuntimeError"
+
+        seen.append(asyncio.run(in_a_running_loop()))
+        return seen
+
+    expected = ["first", "async"] if ASYNC_RECEIVERS else ["coroutine", "first"]
+    assert both(Signal, scenario)[:2] == [expected, expected]
+
+
+def warn_from_receiver(**kwargs):
+    warnings.warn("from a receiver", stacklevel=3)
+
+
+def points_at_the_caller(method):
+    """Whether Django's stacklevel=3 from a receiver points at the caller of ``method``.
+
+    Django 4.2's ``send`` calls receivers in a list comprehension, a frame of
+    its own before Python 3.12: there it points into ``send``.
+    """
+    return method == "send_robust" or not (django.VERSION < (5, 0) and sys.version_info < (3, 12))
+
+
+@pytest.mark.parametrize("method", ["send", "send_robust"])
+def test_a_receivers_stacklevel_counts_djangos_frames(backend, method):
+    # Django's send and send_robust call receivers one frame below their
+    # caller; cydispatch.django gives the compiled backend that frame.
+    import cydispatch.django
+
+    if backend.__name__ != cydispatch.Signal.__module__:
+        pytest.skip("cydispatch.django is built on the other backend in this process: see below")
+
+    def scenario(Signal):
+        signal = Signal()
+        signal.connect(warn_from_receiver)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            line = sys._getframe().f_lineno + 1
+            getattr(signal, method)(None)
+        return [(w.filename, w.lineno) for w in caught] == [(__file__, line)]
+
+    ours = scenario(cydispatch.django.Signal)
+    assert ours == scenario(django.dispatch.Signal) == points_at_the_caller(method)
+
+
+def test_a_receivers_stacklevel_on_the_pure_backend_under_cydispatch_django():
+    completed = run_python(["-c", STACKLEVEL_SCRIPT], sys.modules["cydispatch._pydispatch"])
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.split() == [
+        "cydispatch._pydispatch", str(points_at_the_caller("send")), str(points_at_the_caller("send_robust")),
+    ]
+
+
+STACKLEVEL_SCRIPT = """
+import sys, warnings
+import cydispatch, cydispatch.django
+
+def receiver(**kwargs):
+    warnings.warn("from a receiver", stacklevel=3)
+
+signal = cydispatch.django.Signal()
+signal.connect(receiver)
+print(cydispatch.Signal.__module__)
+for method in (signal.send, signal.send_robust):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        line = sys._getframe().f_lineno + 1
+        method(None)
+    print([(w.filename, w.lineno) for w in caught] == [("<string>", line)])
+"""
+
+
 # -- a Django project's test suite ---------------------------------------------------------
 
 

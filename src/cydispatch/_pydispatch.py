@@ -33,7 +33,7 @@ import weakref
 from collections import namedtuple
 
 from . import _conveniences
-from ._calls import call_receivers, call_receivers_robust
+from ._calls import call_receivers, log_robust_failure
 from ._entries import ReceiverList, checked_entries, is_dead, is_sender, make_entry, matching_entries
 from ._flavour import live_receivers_result, split_live_receivers
 from ._keys import lookup_key
@@ -334,13 +334,21 @@ class Signal:
         if not self._receivers or self._muted:
             return []
         sync_receivers, async_receivers = self._receivers_to_call(sender)  # as in send
-        responses = call_receivers_robust(self, sender, named, sync_receivers)
+        # The loop of _calls.call_receivers_robust, here: each receiver runs
+        # one frame below send_robust, as in Django (see send).
+        responses: Responses = []
         try:
+            for receiver in sync_receivers:
+                try:
+                    responses.append((receiver, receiver(signal=self, sender=sender, **named)))
+                except Exception as err:
+                    log_robust_failure(receiver, err)
+                    responses.append((receiver, err))
             if async_receivers:
                 responses += _bridge().send_to_async_receivers(self, sender, named, async_receivers, True)
             return responses
         finally:
-            del responses  # a failing receiver's traceback reaches this frame: see call_receivers_robust
+            del responses  # a failing receiver's traceback holds this frame: see call_receivers_robust
 
     async def asend(self, sender: Any, **named: Any) -> Responses:
         """Send from asynchronous code.
