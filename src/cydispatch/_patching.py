@@ -108,15 +108,15 @@ def _stand_in(method: Any) -> Any:
         return found
     import inspect  # only when a class's method is read: costly to import
 
-    if inspect.iscoroutinefunction(method) or getattr(method, "_is_coroutine", False):
+    async def call_async(*args: Any, **kwargs: Any) -> Any:
+        return await method(*args, **kwargs)
 
-        async def stand_in(*args: Any, **kwargs: Any) -> Any:
-            return await method(*args, **kwargs)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return method(*args, **kwargs)
 
-    else:
-
-        def stand_in(*args: Any, **kwargs: Any) -> Any:
-            return method(*args, **kwargs)
+    # A coroutine function's stand-in is one too: autospec makes its mock awaitable.
+    is_async = inspect.iscoroutinefunction(method) or getattr(method, "_is_coroutine", False)
+    stand_in: Any = call_async if is_async else call
 
     for attribute in ("__name__", "__qualname__", "__doc__", "__module__"):
         setattr(stand_in, attribute, getattr(method, attribute, None))
@@ -125,7 +125,7 @@ def _stand_in(method: Any) -> Any:
     except (TypeError, ValueError):
         pass
     else:
-        stand_in.__signature__ = signature  # type: ignore[attr-defined]
+        stand_in.__signature__ = signature
     _STAND_INS[method] = stand_in
     _C_METHODS[id(stand_in)] = (stand_in, method)
     return stand_in
