@@ -114,8 +114,9 @@ class ReceiverList(list):  # type: ignore[type-arg]
         self.changed = changed
 
     def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
-        # Copied or pickled, it is the plain list of Django's ``receivers``:
-        # a copy is no signal's, and only a signal's report can be pickled.
+        # Copied or pickled, it is a plain list, as Django's ``receivers`` is:
+        # the copy belongs to no signal, and the report it would carry (a
+        # closure over its signal) cannot be pickled.
         return list, (list(self),)
 
 
