@@ -13,6 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import django
+import pytest
+
 TESTS = Path(__file__).parent
 ENV_VAR = "CYDISPATCH_NO_EXTENSIONS"
 #: How long a test waits for a thread before calling it a deadlock.
@@ -28,6 +31,14 @@ SEED = (
     int(os.environ["CYDISPATCH_SEED"]) if "CYDISPATCH_SEED" in os.environ
     else random.SystemRandom().randrange(2**32) if FRESH_SEEDS
     else None
+)
+
+
+#: Django 5.0 added asynchronous receivers. With 4.2, which has none,
+#: cydispatch calls a coroutine function as any receiver, as 4.2 does.
+ASYNC_RECEIVERS = django.VERSION >= (5, 0)
+needs_async_receivers = pytest.mark.skipif(
+    not ASYNC_RECEIVERS, reason="Django 4.2 has no asynchronous receivers: it calls them as any other"
 )
 
 

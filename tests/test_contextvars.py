@@ -13,6 +13,9 @@ import asyncio
 import contextvars
 
 import pytest
+from support import needs_async_receivers
+
+pytestmark = needs_async_receivers  # Django 4.2 has none
 
 var = contextvars.ContextVar("var")
 other = contextvars.ContextVar("other")

@@ -7,6 +7,7 @@ import gc
 import threading
 
 import pytest
+from support import needs_async_receivers
 
 
 class Sender:
@@ -76,6 +77,7 @@ def test_connected_to_checks_the_receiver(signal):
 # -- muted -----------------------------------------------------------------------------
 
 
+@needs_async_receivers
 def test_muted_sends_call_nothing(signal):
     calls = []
     signal.connect(lambda **kwargs: calls.append("sync"), weak=False)
@@ -145,6 +147,7 @@ def test_muting_one_signal_leaves_others(Signal):
 # -- receivers_for ---------------------------------------------------------------------
 
 
+@needs_async_receivers
 def test_receivers_for_lists_what_a_send_would_call_in_order(signal):
     sender = Sender()
     signal.connect(later)

@@ -190,6 +190,11 @@ def test_database_override_warning_points_at_the_override(report, stock):
 
 
 def test_async_receivers_with_send_and_asend(report, stock):
+    if django.VERSION < (5, 0):
+        # No asynchronous receivers in 4.2: send() returns one's coroutine.
+        assert report["async"] == stock["async"]
+        assert ["on_tag_saved_async", "coroutine"] in report["async"]
+        return
     expected = [
         ["pre_init", "Tag", ["args", "kwargs"]],
         ["post_init", "Tag", ["instance"]],

@@ -9,6 +9,7 @@ import time
 import weakref
 
 import pytest
+from support import ASYNC_RECEIVERS, needs_async_receivers
 
 
 class Handler:
@@ -283,7 +284,8 @@ def test_signal_can_be_garbage_collected(Signal, use_caching):
         signal.connect(receiver, sender=sender)
         signal.connect(handler.method)
         signal.connect(handler, weak=False)
-        signal.connect(async_receiver, dispatch_uid="uid")
+        if ASYNC_RECEIVERS:  # Django 4.2 calls it, and drops its coroutine unawaited
+            signal.connect(async_receiver, dispatch_uid="uid")
         signal.send(None)
         signal.send(sender)
         signal.has_listeners()
@@ -414,7 +416,13 @@ def collected(ref, timeout=5.0):
         time.sleep(0.001)
 
 
-DOOMED = ["function", "async-function", "bound-method", "instance", "cyclic-method"]
+DOOMED = [
+    "function",
+    pytest.param("async-function", marks=needs_async_receivers),
+    "bound-method",
+    "instance",
+    "cyclic-method",
+]
 SENDS = ["send", "send_robust", "asend", "asend_robust"]
 
 

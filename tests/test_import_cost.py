@@ -16,7 +16,7 @@ import json
 import textwrap
 import types
 
-from support import run_python
+from support import needs_async_receivers, run_python
 
 #: Modules that ``import cydispatch`` must not import.
 DEFERRED = (
@@ -94,6 +94,7 @@ def test_synchronous_use_imports_none_of_them(backend):
     assert not set(ASYNC_ONLY) & set(report["sync"]) and "logging" not in report["sync"]  # type: ignore[arg-type,operator]
 
 
+@needs_async_receivers
 def test_async_receivers_and_asend_import_what_they_need_on_first_use(backend):
     report = run_report(
         """

@@ -22,7 +22,7 @@ import time
 import weakref
 
 import pytest
-from support import Cyclic, run_bounded
+from support import Cyclic, needs_async_receivers, run_bounded
 
 
 class CollectingUid:
@@ -220,6 +220,7 @@ def test_receiver_sending_the_same_signal(signal, method, inner):
     assert depth == [0, 1, 2, 3]
 
 
+@needs_async_receivers
 @pytest.mark.parametrize("method", ["asend", "asend_robust"])
 def test_async_receiver_sending_the_same_signal(signal, method):
     depth = []

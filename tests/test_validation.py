@@ -14,6 +14,7 @@ import textwrap
 
 import asgiref.sync
 import pytest
+from support import needs_async_receivers
 from django.utils.inspect import func_accepts_kwargs
 
 CALLABLE_MESSAGE = "Signal receivers must be callable."
@@ -201,6 +202,7 @@ ASYNC_RECEIVERS = {
 }
 
 
+@needs_async_receivers
 @pytest.mark.parametrize("make", ASYNC_RECEIVERS.values(), ids=ASYNC_RECEIVERS.keys())
 def test_async_check_agrees_with_asgiref(signal, make):
     """Asynchronous is what Django's test (asgiref's ``iscoroutinefunction``) says,

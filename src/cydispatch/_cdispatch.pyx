@@ -32,6 +32,7 @@ from . import _conveniences
 from ._calls import call_receivers, call_receivers_robust, log_robust_failure
 from ._entries import ReceiverList
 from ._flavour import live_receivers_result, split_live_receivers
+from ._patching import SignalType, refuse_delete, register_c_methods, set_state
 from ._refs import lock_is_free, sweep_flagger
 from ._validation import normalize_signal_args
 
@@ -87,7 +88,7 @@ cdef extern from *:
 
     static PyMethodDef cyd_send_def = {
         "send", (PyCFunction)(void (*)(void))cyd_send, METH_FASTCALL | METH_KEYWORDS,
-        "send($self, sender, /, **named)\\n--\\n\\n"
+        "send($self, sender, **named)\\n--\\n\\n"
         "Call every receiver connected for ``sender``; return ``[(receiver, response), ...]``.\\n\\n"
         "Synchronous receivers are called in connection order, then the asynchronous\\n"
         "ones concurrently behind one ``async_to_sync``. An exception raised by a\\n"
@@ -96,7 +97,7 @@ cdef extern from *:
     static PyMethodDef cyd_send_robust_def = {
         "send_robust", (PyCFunction)(void (*)(void))cyd_send_robust,
         METH_FASTCALL | METH_KEYWORDS,
-        "send_robust($self, sender, /, **named)\\n--\\n\\n"
+        "send_robust($self, sender, **named)\\n--\\n\\n"
         "Like ``send``, but an ``Exception`` raised by a receiver becomes its response.\\n\\n"
         "The error keeps its ``__traceback__`` and is logged at ERROR, with ``exc_info``,\\n"
         "to the ``django.dispatch`` logger."};
@@ -127,6 +128,7 @@ cdef extern from "Python.h":
     bint PyObject_TypeCheck(object obj, PyTypeObject *type)
     PyTypeObject *Py_TYPE(object obj)
     int PyObject_GenericSetAttr(object obj, object name, PyObject *value) except -1
+    object PyObject_GenericGetDict(object obj, void *context)
 
 cdef enum:
     STACK_SIZE = 16
@@ -350,6 +352,7 @@ cdef str _LIVE_RECEIVERS = "_live_receivers"
 cdef object _OWN_LIVE_RECEIVERS  # SignalCore's own _live_receivers, set below the class
 
 
+@cython.auto_pickle(False)  # a copy or a pickle takes __getstate__'s state, as in Python
 cdef class SignalCore:
     """The compiled state and methods of ``Signal``, which is its Python subclass.
 
@@ -415,9 +418,18 @@ cdef class SignalCore:
             self._forget_live_check()
 
     def __delattr__(self, name):
+        refuse_delete(self, name)
         PyObject_GenericSetAttr(self, name, NULL)
         if name == _LIVE_RECEIVERS:
             self._forget_live_check()
+
+    def __getstate__(self):
+        """What a copy or a pickle takes: ``vars(self)``, as of Django's signal."""
+        return vars(self)
+
+    def __setstate__(self, state):
+        """Make this signal, made without ``__init__``, a copy (see ``_patching.set_state``)."""
+        set_state(self, SignalCore.__init__, state)
 
     @property
     def receivers(self):
@@ -442,6 +454,10 @@ cdef class SignalCore:
                 self._registry = registry
                 self._last_plan = None
                 cache = self._cache
+            # Counted now too: code may assign _dead_receivers = False before
+            # the rebuild (a patch of it, undone), and a send must not take
+            # the signal for empty meanwhile.
+            self._n_receivers = len(new)
             self._dead_receivers = True
             self._replaced = (replaced, _cleared(cache))
         # The registry and plans are replaced early; what a concurrent connect
@@ -919,13 +935,33 @@ cdef void _install_fastcall(type cls, PyMethodDef *definition) except *:
     PyType_Modified(<PyTypeObject *>cls)
 
 
+cdef dict _vars(SignalCore signal):
+    """``vars(signal)``: its ``__dict__``, holding Django's attributes as they are now.
+
+    Django's signal keeps them in its ``__dict__`` (see ``_patching``); here
+    the fields of SignalCore hold them, and each read of ``__dict__`` puts
+    their values there (in Django's order, when it adds them), so that
+    nothing needs keeping in step on the way of a send.
+    """
+    cdef dict attributes = PyObject_GenericGetDict(signal, NULL)
+    with cython.critical_section(signal):
+        cache = signal._cache
+    attributes["receivers"] = signal._current()
+    attributes["lock"] = signal.lock
+    attributes["use_caching"] = signal.use_caching
+    attributes["sender_receivers_cache"] = cache
+    attributes["_dead_receivers"] = signal._dead_receivers
+    return attributes
+
+
 cyd_send_impl = _send
 _install_fastcall(SignalCore, &cyd_send_def)
 _install_fastcall(SignalCore, &cyd_send_robust_def)
 _OWN_LIVE_RECEIVERS = SignalCore.__dict__[_LIVE_RECEIVERS]
+register_c_methods(SignalCore, type(SignalCore.__dict__["send"]), type(_OWN_LIVE_RECEIVERS))
 
 
-class Signal(SignalCore):
+class Signal(SignalCore, metaclass=SignalType):
     """A signal that receivers connect to and that senders send.
 
     ``use_caching`` is accepted for compatibility with Django: cydispatch
@@ -933,3 +969,8 @@ class Signal(SignalCore):
     sender. ``providing_args``, from Django up to 3.2, is kept as
     ``self.providing_args`` for documentation only.
     """
+
+    @property
+    def __dict__(self):
+        """The instance's attributes, Django's among them (see ``_vars``)."""
+        return _vars(self)

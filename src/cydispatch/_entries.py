@@ -77,11 +77,9 @@ def matching_entries(entries: Iterable[Entry], sender: Any) -> list[tuple[Any, b
         receiver, sender_id, entry_sender, receiver_is_async = unpack_entry(entry)
         if not any_sender(sender_id) and not is_sender(entry_sender, sender):
             continue
-        if receiver_is_async is None:  # a shape without the field: ask the receiver
-            live = receiver() if isinstance(receiver, weakref.ReferenceType) else receiver
-            if live is None:
-                continue
-            receiver_is_async = is_async(live, code_flags(live))
+        # A shape without the field is Django 4.2's, which has no asynchronous
+        # receivers: it calls every receiver as a synchronous one (a coroutine
+        # function's response is its coroutine), and so does a send here.
         found.append((receiver, bool(receiver_is_async)))
     return found
 
@@ -116,6 +114,12 @@ class ReceiverList(list):  # type: ignore[type-arg]
     def __init__(self, entries: Any = (), changed: Callable[[Any], None] | None = None) -> None:
         super().__init__(entries)
         self.changed = changed
+
+    def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
+        # Copied or pickled, it is a plain list, as Django's ``receivers`` is:
+        # the copy belongs to no signal, and the report it would carry (a
+        # closure over its signal) cannot be pickled.
+        return list, (list(self),)
 
 
 def _reporting(name: str) -> Callable[..., Any]:

@@ -15,6 +15,9 @@ What follows the installed Django (code written for it reaches into these):
   ``(lookup_key, receiver, sender_ref, is_async)`` from 6.0;
 * what ``Signal._live_receivers()`` returns: one list in 4.2,
   ``(sync_receivers, async_receivers)`` from 5.0;
+* whether a receiver is asynchronous: not in 4.2, which calls every receiver
+  as a synchronous one (its entries have no ``is_async``: see
+  ``_entries.matching_entries``);
 * how asynchronous receivers run (see ``_bridge``): up to 6.0, ``asend``
   runs the synchronous batch concurrently with them and they are gathered
   (the first exception propagates, the others run on); from 6.1 the

@@ -41,10 +41,11 @@ import weakref
 from collections import namedtuple
 
 from . import _conveniences
-from ._calls import call_receivers, call_receivers_robust
+from ._calls import call_receivers, log_robust_failure
 from ._entries import ReceiverList, checked_entries, is_dead, is_sender, make_entry, matching_entries
 from ._flavour import live_receivers_result, split_live_receivers
 from ._keys import lookup_key
+from ._patching import refuse_delete, set_state
 from ._refs import identity_ref, lock_is_free, strong_ref, sweep_flagger
 from ._registry import Registry
 from ._validation import normalize_signal_args
@@ -105,61 +106,91 @@ class Signal:
     always keeps per-sender caches, which (unlike Django's) work with any
     sender. ``providing_args``, from Django up to 3.2, is kept as
     ``self.providing_args`` for documentation only.
+
+    As on Django's, ``receivers`` (the connections, in connection order) and
+    ``sender_receivers_cache`` (the plans by sender id) are attributes: change
+    ``receivers`` in place or assign a list to replace them all; clear the
+    cache or assign a dict. All of it works while holding ``lock``.
     """
+
+    receivers: ReceiverList
+    sender_receivers_cache: dict[Any, Plan]
+
+    # What Django keeps on the instance (see _patching.ATTRIBUTES) is in the
+    # instance's __dict__, as there; the rest is in slots, out of vars().
+    __slots__ = (
+        "__dict__", "__weakref__", "providing_args", "_state_lock", "_flag_sweep",
+        "_receivers", "_registry", "_cache", "_version", "_muted", "_live_replaced", "_replaced",
+    )
 
     def __init__(
         self, use_caching: bool = False, providing_args: Iterable[str] | None = None
     ) -> None:
-        self.use_caching, self.providing_args = normalize_signal_args(use_caching, providing_args)
-        self.lock = threading.Lock()
+        use_caching, self.providing_args = normalize_signal_args(use_caching, providing_args)
         # Guards what changes without self.lock (the list behind receivers, the
         # mute count): it is held for a few stores, never while calling out.
         self._state_lock = threading.RLock()
         # Called when a receiver or sender dies, or receivers change in place.
         self._flag_sweep = sweep_flagger(self)
-        self._receivers = ReceiverList((), self._flag_sweep)
         self._registry = Registry()
-        self._cache: dict[Any, Plan] = {}
         self._version = 0
-        self._dead_receivers = False
         self._muted = 0
         self._live_replaced = False  # _live_receivers assigned on this instance
         # What an assignment to receivers replaced, while the lock was held:
         # released by the next sweep, after the lock (see lock_is_free).
         self._replaced: Any = None
+        # Django's attributes, in Django's order (that of vars(), a copy's and a pickle's).
+        self._receivers = ReceiverList((), self._flag_sweep)
+        self.lock = threading.Lock()
+        self.use_caching = use_caching
+        self._cache: dict[Any, Plan] = {}
+        self._dead_receivers = False
 
     def __repr__(self) -> str:
         return f"<{type(self).__qualname__} at {id(self):#x}>"
 
-    # A send asks whether _live_receivers was replaced on this instance (as
-    # mock.patch.object does): these keep the answer, so that a send need not
-    # look into self.__dict__, whose reading makes every later attribute load
-    # of this signal slower (the interpreter stops specializing them).
+    # Every assignment comes here: ``receivers`` and ``sender_receivers_cache``
+    # are checked, and kept in the instance's __dict__ (where code written for
+    # Django, mock.patch among it, finds them) in step with ``_receivers`` and
+    # ``_cache``, which the signal uses. A send asks whether _live_receivers
+    # was replaced on this instance (as mock.patch.object does): the flag
+    # keeps the answer, so that a send need not look into self.__dict__, whose
+    # reading makes every later attribute load of this signal slower (the
+    # interpreter stops specializing them).
 
     def __setattr__(self, name: str, value: Any) -> None:
+        if name == "receivers":
+            self._assign_receivers(value)
+            return
+        if name == "sender_receivers_cache":
+            name, value = "_cache", _checked_cache(value)
         object.__setattr__(self, name, value)
-        if name == "_live_receivers":
+        if name == "_receivers":
+            object.__setattr__(self, "receivers", value)
+        elif name == "_cache":
+            object.__setattr__(self, "sender_receivers_cache", value)
+        elif name == "_live_receivers":
             object.__setattr__(self, "_live_replaced", True)
 
     def __delattr__(self, name: str) -> None:
+        refuse_delete(self, name)
         object.__delattr__(self, name)
         if name == "_live_receivers":
             object.__setattr__(self, "_live_replaced", False)
 
-    @property
-    def receivers(self) -> list[Entry]:
-        """The connections, in connection order.
+    def __getstate__(self) -> dict[str, Any]:
+        """What a copy or a pickle takes: ``vars(self)``, as of Django's signal."""
+        return vars(self)
 
-        Change it in place, or assign a list to replace them all, as in Django;
-        both work while holding ``lock``.
-        """
-        return self._receivers
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Make this signal, made without ``__init__``, a copy (see ``_patching.set_state``)."""
+        set_state(self, Signal.__init__, state)
 
-    @receivers.setter
-    def receivers(self, entries: Iterable[Entry]) -> None:
-        # No self.lock: code written for Django assigns while holding it. The
-        # entries are checked now; the next connect, disconnect or send
-        # rebuilds the index and caches from them, under the lock.
+    def _assign_receivers(self, entries: Iterable[Entry]) -> None:
+        # ``signal.receivers = entries``. No self.lock: code written for
+        # Django assigns while holding it. The entries are checked now; the
+        # next connect, disconnect or send rebuilds the index and caches from
+        # them, under the lock.
         new = self._adopt(entries)
         registry = Registry(new)
         plans = _cleared(self._cache)
@@ -182,17 +213,6 @@ class Signal:
             checked_entries(entries)
             return entries
         return ReceiverList(checked_entries(entries), self._flag_sweep)
-
-    @property
-    def sender_receivers_cache(self) -> dict[Any, Plan]:
-        """The plans by sender id. Clear it, or assign a dict, at any time (also holding ``lock``)."""
-        return self._cache
-
-    @sender_receivers_cache.setter
-    def sender_receivers_cache(self, cache: dict[Any, Plan]) -> None:
-        if not isinstance(cache, dict):
-            raise TypeError(f"sender_receivers_cache must be a dict, not {type(cache).__name__!r}.")
-        self._cache = cache
 
     def _rebuild(self, entries: ReceiverList) -> Any:
         # The caller holds self.lock: the registry and caches follow ``entries``.
@@ -337,13 +357,21 @@ class Signal:
         if self._muted or (not self._receivers and not self._dead_receivers):  # as in send
             return []
         sync_receivers, async_receivers = self._receivers_to_call(sender)  # as in send
-        responses = call_receivers_robust(self, sender, named, sync_receivers)
+        # The loop of _calls.call_receivers_robust, here: each receiver runs
+        # one frame below send_robust, as in Django (see send).
+        responses: Responses = []
         try:
+            for receiver in sync_receivers:
+                try:
+                    responses.append((receiver, receiver(signal=self, sender=sender, **named)))
+                except Exception as err:
+                    log_robust_failure(receiver, err)
+                    responses.append((receiver, err))
             if async_receivers:
                 responses += _bridge().send_to_async_receivers(self, sender, named, async_receivers, True)
             return responses
         finally:
-            del responses  # a failing receiver's traceback reaches this frame: see call_receivers_robust
+            del responses  # a failing receiver's traceback holds this frame: see call_receivers_robust
 
     async def asend(self, sender: Any, **named: Any) -> Responses:
         """Send from asynchronous code.
@@ -452,6 +480,13 @@ def _cleared(cache: dict[Any, Plan]) -> list[Plan] | None:
     plans = list(cache.values())
     cache.clear()
     return plans
+
+
+def _checked_cache(cache: Any) -> dict[Any, Plan]:
+    """An assignment to ``sender_receivers_cache``: a dict, which the signal clears."""
+    if not isinstance(cache, dict):
+        raise TypeError(f"sender_receivers_cache must be a dict, not {type(cache).__name__!r}.")
+    return cache
 
 
 def _live(refs: tuple[Ref, ...]) -> list[Receiver]:

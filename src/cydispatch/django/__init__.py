@@ -66,6 +66,10 @@ def _two_frames(calls: Any) -> Responses:
     return calls() if calls.robust else _one_frame(calls)
 
 
+#: The compiled backend's ``_send_frame`` (see ``Signal``).
+_SEND_FRAME = _one_frame if SEND_FRAMES == 1 else _two_frames
+
+
 class Signal(_BaseSignal):
     """``django.dispatch.Signal`` once ``install()`` has run.
 
@@ -91,7 +95,13 @@ class Signal(_BaseSignal):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if USE_EXTENSIONS:
-            self._send_frame = _one_frame if SEND_FRAMES == 1 else _two_frames
+            self._send_frame = _SEND_FRAME
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Make this signal a copy (see ``cydispatch._patching.set_state``), with Django's frame."""
+        super().__setstate__(state)
+        if USE_EXTENSIONS:
+            self._send_frame = _SEND_FRAME
 
     def connect(
         self,
