@@ -18,6 +18,15 @@ one copy of the caller's context, and what they changed in it is set in the
 caller's context when they are done, even when one failed. A synchronous
 batch that runs concurrently with them (up to 6.0) has a copy of its own,
 carried back first, in result order.
+
+One asynchronous receiver and no synchronous ones still gets a task (and,
+from 6.1, a task group): awaiting it in the caller's task would be cheaper
+but visibly different from Django. ``asyncio.current_task()`` would be the
+caller's; ``asend`` would no longer yield to the event loop when the
+receiver does not; a receiver that swallows the caller's cancellation would
+cancel it for good (a task group raises it anyway); a receiver's own
+``CancelledError`` would not end as it does in a task; and from 6.1 the
+exception that propagates would lose its ``__context__`` (the unwrapped group).
 """
 
 from __future__ import annotations
@@ -48,7 +57,8 @@ if sys.version_info >= (3, 11):
 
     def _in_context(awaitable: Awaitable[Any], context: contextvars.Context) -> asyncio.Future[Any]:
         """A task that awaits ``awaitable`` in ``context`` (which other tasks may share)."""
-        return asyncio.get_running_loop().create_task(_coroutine(awaitable), context=context)
+        coroutine = awaitable if type(awaitable) is CoroutineType else _coroutine(awaitable)
+        return asyncio.get_running_loop().create_task(coroutine, context=context)
 
 else:
 
