@@ -32,8 +32,8 @@ import types
 import weakref
 
 import pytest
-from support import needs_async_receivers
 from asgiref.sync import sync_to_async
+from support import needs_async_receivers
 
 #: Rounds measured after the warm-up round, for (b) and (c).
 ROUNDS = 10

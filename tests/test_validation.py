@@ -14,8 +14,8 @@ import textwrap
 
 import asgiref.sync
 import pytest
-from support import needs_async_receivers
 from django.utils.inspect import func_accepts_kwargs
+from support import needs_async_receivers
 
 CALLABLE_MESSAGE = "Signal receivers must be callable."
 KWARGS_MESSAGE = "Signal receivers must accept keyword arguments (**kwargs)."
