@@ -921,8 +921,8 @@ def disconnect_scenario(count: int, order: str) -> Scenario:
 
 #: Every scenario, in report order, with the compiled backend's limit (``compare.py --gate``
 #: fails a scenario beyond it): the send limits of 0, 1 and 10 receivers, bound methods, one match
-#: among 100 senders and connect+disconnect come from the project issue, those of sends from many
-#: senders from issue 13 (1 match among 10,000 senders: as among 100); the others were set from
+#: among 100 senders and connect+disconnect are the project's targets, and sends from many senders
+#: have the same limits (1 match among 10,000 senders: as among 100); the others were set from
 #: measured ratios (``docs/benchmarks.json``) with a margin: 10 functions' 1.1 for the other sends
 #: of functions, and for ``asend`` about Django's own ratio (1.27x-1.33x the yardstick, quiet).
 SCENARIOS: tuple[Scenario, ...] = (

@@ -1,4 +1,4 @@
-"""Threads against the promise that a disconnect is final (issue 19).
+"""Threads against the promise that a disconnect is final.
 
 A receiver whose ``disconnect`` returned is never called by a send that
 started afterwards, however many threads connect, disconnect, send and drop

@@ -1,4 +1,4 @@
-"""What ``import cydispatch`` costs: no module that only some uses need (issue 14).
+"""What ``import cydispatch`` costs: no module that only some uses need.
 
 ``asyncio`` and ``asgiref`` serve asynchronous receivers and ``asend`` alone,
 ``logging`` the reports of ``send_robust``, ``inspect`` receivers that are

@@ -1,4 +1,4 @@
-"""Named arguments at every count from 0 to ``MOST``, through every send method (issue 19).
+"""Named arguments at every count from 0 to ``MOST``, through every send method.
 
 The compiled ``send`` lays the receivers' arguments out in one array: a
 stack buffer of ``STACK_SIZE`` (16) slots while ``n_named + 3`` fit (a free

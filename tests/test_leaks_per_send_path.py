@@ -1,4 +1,4 @@
-"""No leak on any send path: each has its own loops (issue 19).
+"""No leak on any send path: each has its own loops.
 
 A send takes one of several paths, and a leak on one of them hides from a
 loop that takes another: an extra reference per send on the frame path,

@@ -1,4 +1,4 @@
-"""Which lock each operation takes: a replaced ``signal.lock``, and nothing else (issue 19).
+"""Which lock each operation takes: a replaced ``signal.lock``, and nothing else.
 
 Code written for Django replaces ``signal.lock`` (with a re-entrant lock,
 say) and holds it while it changes ``receivers`` and the cache, counting on

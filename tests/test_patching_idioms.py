@@ -5,7 +5,7 @@ A project's tests mute a signal with ``mock.patch.object(post_save,
 arguments with ``inspect.signature``, copy a signal. Each idiom runs here on
 the backend's ``Signal`` and on ``django.dispatch.Signal`` in the same test,
 and both must observe the same: the values inside the patch, the state after
-it, and that the signal goes on working (issue 20). A real Django test suite
+it, and that the signal goes on working. A real Django test suite
 that does the same runs in ``tests/djangoproject/patching_tests.py``.
 """
 

@@ -17,7 +17,7 @@ from ._version import __version__
 __all__ = ["USE_EXTENSIONS", "Signal", "__version__", "receiver"]
 
 # ``typing.TYPE_CHECKING`` without importing ``typing``: it costs more than
-# all of cydispatch (issue 14), and a type checker takes any ``TYPE_CHECKING``
+# all of cydispatch, and a type checker takes any ``TYPE_CHECKING``
 # for true. Each module does the same, and imports from ``typing`` there.
 TYPE_CHECKING = False
 
