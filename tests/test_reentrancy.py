@@ -22,7 +22,7 @@ import time
 import weakref
 
 import pytest
-from support import Cyclic, needs_async_receivers, run_bounded
+from support import ASYNC_RECEIVERS, Cyclic, needs_async_receivers, run_bounded
 
 
 class CollectingUid:
@@ -262,6 +262,8 @@ def make_victim(kind):
 @pytest.mark.parametrize("kind", ["bound-method", "function", "callable-instance"])
 @pytest.mark.parametrize("method", ["send", *SENDS])
 def test_receiver_dying_during_a_dispatch(signal, method, kind):
+    if method.startswith("asend") and not ASYNC_RECEIVERS:
+        pytest.skip("Django 4.2 has no asynchronous receivers: asend calls them as any other")
     """A receiver killed by an earlier one is still called by the current
     dispatch (it was resolved when the dispatch began, as in Django), and is
     gone afterwards: the next dispatch, which begins after its death, does not

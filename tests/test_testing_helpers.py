@@ -19,6 +19,7 @@ from unittest import mock
 
 import django.dispatch
 import pytest
+from support import needs_async_receivers
 
 import cydispatch.django
 from cydispatch.testing import SignalCall, SignalRecorder, capture, mute
@@ -120,6 +121,7 @@ def test_sends_without_receivers_and_failing_sends_are_recorded(Signal):
     ]
 
 
+@needs_async_receivers
 def test_asynchronous_receivers_and_asend(Signal):
     def scenario(Signal):
         signal = Signal()
@@ -290,6 +292,7 @@ def test_only_signals_are_recorded_or_muted():
 # -- muting ----------------------------------------------------------------------------
 
 
+@needs_async_receivers
 def test_mute_calls_no_receiver_of_any_of_its_signals(Signal):
     def scenario(Signal):
         signals = [Signal(), Signal()]
