@@ -118,10 +118,10 @@ def test_nested_sends_end_as_on_django(module, method):
     assert (returncode, outcome) == (0, expected_outcome)
     if method == "send_robust":
         return
-    if module != "cydispatch.django" and sys.version_info >= (3, 11):
-        assert django_depth <= depth <= django_depth + 1
+    if module == "cydispatch.django":
+        assert django_depth // 2 - 2 <= depth <= 1000
     elif sys.version_info >= (3, 11):
-        assert django_depth // 2 - 2 <= depth <= django_depth + 1
+        assert django_depth <= depth <= django_depth + 1
     else:
         assert django_depth <= depth <= 1000
 
