@@ -111,11 +111,14 @@ def test_nested_sends_end_as_on_django(module, method):
     ``send`` raises RecursionError and ``send_robust`` returns (each level's
     RecursionError becomes a response; how many levels that takes depends on
     where the logging of each failure meets the limit, so only the outcome is
-    compared). From Python 3.11, ``send`` nests as deep as Django's on both
-    backends (the compiled one at most one level deeper: called through the
-    signal's attribute, it is counted as Django's frame is); through the Python
-    frame that ``cydispatch.django.Signal`` adds for Django's warnings, at
-    least half as deep. On Python 3.10, which counts Django 4.2's frames
+    compared). On Python 3.11 and 3.12, ``send`` nests as deep as Django's on
+    both backends (the compiled one at most one level deeper: called through
+    the signal's attribute, it is counted as Django's frame is). From 3.13,
+    where the interpreter no longer counts a call with ``**kwargs`` as a C
+    call, the pure backend still does; the compiled one, entered from C, nests
+    at least half as deep (498 levels where Django 6.1 nests 998), as does the
+    Python frame that ``cydispatch.django.Signal`` adds for Django's warnings
+    on every version. On Python 3.10, which counts Django 4.2's frames
     otherwise, deeper than Django (499 levels where Django nests 332), never
     past the limit.
     """
@@ -124,8 +127,8 @@ def test_nested_sends_end_as_on_django(module, method):
     assert (returncode, outcome) == (0, expected_outcome)
     if method == "send_robust":
         return
-    if module == "cydispatch.django":
-        assert django_depth // 2 - 2 <= depth <= 1000
+    if module == "cydispatch.django" or (module == "cydispatch._cdispatch" and sys.version_info >= (3, 13)):
+        assert django_depth // 2 - 2 <= depth
     elif sys.version_info >= (3, 11):
         assert django_depth <= depth <= django_depth + 1
     else:
