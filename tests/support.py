@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import django
+import django.dispatch
 import pytest
 
 TESTS = Path(__file__).parent
@@ -127,3 +128,61 @@ def entry_fields(entry: tuple[object, ...]) -> dict[str, object]:
     if "sender_ref" not in fields:
         fields["sender_ref"] = getattr(fields["lookup_key"][1], "ref", None)  # type: ignore[index]
     return fields
+
+
+class Recorder:
+    """A receiver that records the ticket of every send that called it.
+
+    ``dead_after`` is a ticket taken once the recorder was disconnected: a send
+    whose ticket is later started after the disconnection returned, so it
+    must not call the recorder.
+    """
+
+    def __init__(self, name):
+        self.name = name
+        self.tickets = []
+        self.dead_after = None
+
+    def __call__(self, ticket, **kwargs):
+        self.tickets.append(ticket)
+        return self.name
+
+    def method(self, ticket, **kwargs):
+        self.tickets.append(ticket)
+        return self.name
+
+    def as_function(self):
+        """A function (held weakly when connected; the caller keeps it) that records here."""
+
+        def receiver(ticket, **kwargs):
+            self.tickets.append(ticket)
+            return self.name
+
+        self.function = receiver
+        return receiver
+
+    def late_calls(self):
+        if self.dead_after is None:
+            return []
+        return [t for t in self.tickets if t > self.dead_after]
+
+
+def named(name):
+    def receiver(**kwargs):
+        return name
+
+    receiver.__qualname__ = name
+    return receiver
+
+
+def names(responses):
+    """``[(receiver, response), ...]`` as the responses alone (receivers differ per signal)."""
+    return [response if isinstance(response, str) else type(response).__name__ for _, response in responses]
+
+
+def both(Signal, scenario):
+    """Run ``scenario`` on the backend's Signal and on Django's; return the backend's result."""
+    ours = scenario(Signal)
+    djangos = scenario(django.dispatch.Signal)
+    assert ours == djangos
+    return ours

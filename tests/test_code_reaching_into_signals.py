@@ -18,7 +18,7 @@ from unittest import mock
 import django
 import django.dispatch
 import pytest
-from support import run_bounded
+from support import both, named, names, run_bounded
 
 #: Django 5.0 split ``_live_receivers()``'s result into ``(sync, async)``.
 SPLIT = django.VERSION >= (5, 0)
@@ -36,27 +36,6 @@ class Handler:
 
     def method(self, **kwargs):
         return self.name
-
-
-def named(name):
-    def receiver(**kwargs):
-        return name
-
-    receiver.__qualname__ = name
-    return receiver
-
-
-def names(responses):
-    """``[(receiver, response), ...]`` as the responses alone (receivers differ per signal)."""
-    return [response if isinstance(response, str) else type(response).__name__ for _, response in responses]
-
-
-def both(Signal, scenario):
-    """Run ``scenario`` on the backend's Signal and on Django's; return the backend's result."""
-    ours = scenario(Signal)
-    djangos = scenario(django.dispatch.Signal)
-    assert ours == djangos
-    return ours
 
 
 # -- the lock held while receivers or the cache are assigned ---------------------------

@@ -42,7 +42,7 @@ import threading
 import traceback
 
 import pytest
-from support import JOIN_TIMEOUT
+from support import JOIN_TIMEOUT, Recorder
 
 THREADS = 12
 ROUNDS = 400
@@ -52,31 +52,6 @@ RUNS = 3
 
 class Sender:
     pass
-
-
-class Recorder:
-    """A receiver that records the ticket of every send that called it.
-
-    ``dead_after`` is a ticket drawn once the recorder's disconnect returned.
-    """
-
-    def __init__(self, name):
-        self.name = name
-        self.tickets = []
-        self.dead_after = None
-
-    def __call__(self, ticket, **kwargs):
-        self.tickets.append(ticket)
-        return self.name
-
-    def method(self, ticket, **kwargs):
-        self.tickets.append(ticket)
-        return self.name
-
-    def late_calls(self):
-        if self.dead_after is None:
-            return []
-        return [ticket for ticket in self.tickets if ticket > self.dead_after]
 
 
 class Torture:

@@ -26,18 +26,11 @@ import gc
 import threading
 
 import django.dispatch
+from support import named
 
 
 class Sender:
     pass
-
-
-def named(name):
-    def receiver(**kwargs):
-        return name
-
-    receiver.__qualname__ = name
-    return receiver
 
 
 class WatchingLock:

@@ -23,40 +23,15 @@ from unittest import mock
 import django
 import django.dispatch
 import pytest
-from support import run_python
+from support import ASYNC_RECEIVERS, both, named, names, run_python
 
 #: What Django's ``Signal.__init__`` keeps on the instance, on every supported Django.
 ATTRIBUTES = ["receivers", "lock", "use_caching", "sender_receivers_cache", "_dead_receivers"]
-#: Django 5.0 added asynchronous receivers (4.2 calls one as any other).
-ASYNC_RECEIVERS = django.VERSION >= (5, 0)
-
-
 class Sender:
     pass
 
 
-def named(name):
-    def receiver(**kwargs):
-        return name
-
-    receiver.__qualname__ = name
-    return receiver
-
-
 FIRST, SECOND, LATER = named("first"), named("second"), named("later")
-
-
-def names(responses):
-    """``[(receiver, response), ...]`` as the responses alone (receivers differ per signal)."""
-    return [response if isinstance(response, str) else type(response).__name__ for _, response in responses]
-
-
-def both(Signal, scenario):
-    """Run ``scenario`` on the backend's Signal and on Django's; return the backend's result."""
-    ours = scenario(Signal)
-    djangos = scenario(django.dispatch.Signal)
-    assert ours == djangos
-    return ours
 
 
 def connected(Signal):

@@ -10,47 +10,10 @@ import threading
 import weakref
 
 import pytest
-from support import JOIN_TIMEOUT, Cyclic, run_bounded
+from support import JOIN_TIMEOUT, Cyclic, Recorder, run_bounded
 
 THREADS = 8
 ROUNDS = 150
-
-
-class Recorder:
-    """A receiver that records the ticket of every send that called it.
-
-    ``dead_after`` is a ticket taken once the recorder was disconnected: a send
-    whose ticket is later started after the disconnection returned, so it
-    must not call the recorder.
-    """
-
-    def __init__(self, name):
-        self.name = name
-        self.tickets = []
-        self.dead_after = None
-
-    def __call__(self, ticket, **kwargs):
-        self.tickets.append(ticket)
-        return self.name
-
-    def method(self, ticket, **kwargs):
-        self.tickets.append(ticket)
-        return self.name
-
-    def as_function(self):
-        """A function (held weakly when connected; the caller keeps it) that records here."""
-
-        def receiver(ticket, **kwargs):
-            self.tickets.append(ticket)
-            return self.name
-
-        self.function = receiver
-        return receiver
-
-    def late_calls(self):
-        if self.dead_after is None:
-            return []
-        return [t for t in self.tickets if t > self.dead_after]
 
 
 class Sender:
