@@ -25,8 +25,12 @@ import cydispatch
 def run_suite(tmp_path: Path, *, with_pyx: bool, **env_vars: str) -> subprocess.CompletedProcess[str]:
     """``pytest tests/test_main.py`` against a copy of cydispatch with no extension module."""
     package = Path(cydispatch.__file__ or "").parent
-    dropped = ["*.so", "*.pyd", "*.c", "__pycache__"] + ([] if with_pyx else ["*.pyx", "*.pxd", "*.pyi", "*.h"])
+    dropped = ["*.so", "*.pyd", "*.c", "__pycache__", "*.pyx", "*.pxd", "*.pyi", "*.h"]
     shutil.copytree(package, tmp_path / "cydispatch", ignore=shutil.ignore_patterns(*dropped))
+    if with_pyx:
+        # Its presence is what tells a build (a source tree, a compiled wheel)
+        # from the pure wheel; this copy may come from the pure wheel itself.
+        (tmp_path / "cydispatch" / "_cdispatch.pyx").touch()
     env = {key: value for key, value in os.environ.items() if key != ENV_VAR}
     env["PYTHONPATH"] = str(tmp_path)
     env.update(env_vars)
