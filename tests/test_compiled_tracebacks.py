@@ -6,7 +6,8 @@ wheel ships the ``.pyx``, so ``linecache`` finds it through ``sys.path``,
 beside the installed module, and pytest's reports (as IPython's) show the
 lines. The standard ``traceback`` module does not: for a frame of an extension
 module it asks the module's loader for the source, gets None, and stops there
-(CPython issue 76978).
+(CPython issue 76978); worse, it leaves that answer in ``linecache`` for the
+rest of the process, so after one such traceback pytest finds no lines either.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ def test_the_compiled_sends_frames_show_their_source_lines():
     # The file linecache finds is the one beside the module that ran.
     with open(os.path.join(os.path.dirname(_cdispatch.__file__), "_cdispatch.pyx"), encoding="utf-8") as pyx:
         beside = pyx.read().splitlines()
+    # What an earlier test's standard traceback left (see above) would hide the lines.
+    linecache.cache.pop(SOURCE, None)
     report = str(excinfo.getrepr(style="long"))
     for lineno in compiled:
         line = linecache.getline(SOURCE, lineno)

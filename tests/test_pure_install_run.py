@@ -31,7 +31,9 @@ def run_suite(tmp_path: Path, *, with_pyx: bool, **env_vars: str) -> subprocess.
         # Its presence is what tells a build (a source tree, a compiled wheel)
         # from the pure wheel; this copy may come from the pure wheel itself.
         (tmp_path / "cydispatch" / "_cdispatch.pyx").touch()
-    env = {key: value for key, value in os.environ.items() if key != ENV_VAR}
+    # Neither the outer run's backend choice nor its pytest options (a
+    # plugin, -x, -k) belong to this run.
+    env = {key: value for key, value in os.environ.items() if key not in (ENV_VAR, "PYTEST_ADDOPTS")}
     env["PYTHONPATH"] = str(tmp_path)
     env.update(env_vars)
     return subprocess.run(
