@@ -73,6 +73,10 @@ def pytest_configure(config: pytest.Config) -> None:
     global PURE_INSTALL
     if config.getoption("--c-extensions") and compiled_import_error() is not None:
         PURE_INSTALL = pure_on_purpose()
+        if PURE_INSTALL is not None:
+            # As if --no-c-extensions had been given: tests that read the
+            # option (test_import_choice.py) agree with the deselection.
+            config.option.c_extensions = False
 
 
 def seed_line() -> str:
@@ -95,7 +99,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if config.getoption("--c-extensions") and PURE_INSTALL is None:
+    if config.getoption("--c-extensions"):
         return
     deselected = [item for item in items if item.get_closest_marker("c_extension")]
     if deselected:
