@@ -583,7 +583,8 @@ def main() -> None:
         check(result["use"] is False, f"USE_EXTENSIONS is {result['use']} after installing the pure wheel")
         check(result["signal"] == f"{PACKAGE}._pydispatch", f"Signal comes from {result['signal']}")
         report = work / "pure-run.json"
-        output = run([python, "-m", "pytest", project / "tests", "-p", "no:cacheprovider", "-q"], capture=True,
+        # Without -q, which would hide the header that names the deselection.
+        output = run([python, "-m", "pytest", project / "tests", "-p", "no:cacheprovider"], capture=True,
                      cwd=empty, env=environment_of(python, **guard, CHECK_DIST_REPORT=str(report))).stdout
         print("\n".join(output.splitlines()[-3:]))
         details = check_installed_run(report, compiled=False)
