@@ -86,16 +86,24 @@ def seed_line() -> str:
     )
 
 
+def pure_install_line() -> str:
+    return f"cydispatch: the compiled backend's tests are deselected: {PURE_INSTALL}"
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
     lines = [seed_line()] if SEED is not None else []
     if PURE_INSTALL is not None:
-        lines.append(f"cydispatch: the compiled backend's tests are deselected: {PURE_INSTALL}")
+        lines.append(pure_install_line())
     return lines
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if SEED is not None:
         terminalreporter.write_line(seed_line())
+    # Again at the end: -q shows no header, and the count of deselected
+    # tests alone does not say why.
+    if PURE_INSTALL is not None:
+        terminalreporter.write_line(pure_install_line())
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
