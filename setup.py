@@ -1,8 +1,11 @@
-"""Build cydispatch: the compiled backend when it can be built, the pure one otherwise.
+"""Build cydispatch: the compiled backend, or with ``CYDISPATCH_NO_EXTENSIONS=1`` the pure one.
 
-``CYDISPATCH_NO_EXTENSIONS=1`` builds the pure-Python package only. A failed
-compile falls back to it with a clear message, except under cibuildwheel
-(``CIBUILDWHEEL=1``), where a wheel must never ship without its core.
+``CYDISPATCH_NO_EXTENSIONS=1`` (or an interpreter other than CPython) builds the
+pure-Python package only: a ``py3-none-any`` wheel without the Cython sources.
+A compile that fails stops the build with a message that says how to ask for
+that pure package. It never falls back by itself: a fallback built here would
+be a pure wheel tagged for this interpreter and platform, which pip caches as
+if it were compiled and reuses even after a compiler is installed.
 ``CYDISPATCH_CYTHON_TRACE=1`` builds with line tracing, for coverage.
 """
 
@@ -13,7 +16,6 @@ from setuptools import setup
 from setuptools.command.build_ext import build_ext
 
 NO_EXTENSIONS = bool(os.environ.get("CYDISPATCH_NO_EXTENSIONS")) or sys.implementation.name != "cpython"
-REQUIRE_EXTENSIONS = os.environ.get("CIBUILDWHEEL") == "1"
 TRACE = bool(os.environ.get("CYDISPATCH_CYTHON_TRACE"))
 # The core, and the shared modules it calls on connect and on a plan's build
 # (plain Python; the .pxd beside each declares its functions for C-level calls
@@ -27,32 +29,38 @@ COMPILED_MODULES = [
     ("_refs", ".py"),
     ("_validation", ".py"),
 ]
+# What only a compile reads: a pure wheel leaves it out (the sdist keeps it).
+# The compiled wheel keeps the .pyx, so that a traceback through the compiled
+# send shows its source lines, and the .pyi, for type checkers.
+BUILD_SOURCES = ["*.pyx", "*.pxd", "*.h", "_cdispatch.pyi"]
+FAILED = """
+*** cydispatch: the compiled backend could not be built:
+***     {err}
+*** Install a C compiler and the Python headers (on Debian or Ubuntu:
+*** apt install gcc python3-dev), or ask for the pure-Python package, which
+*** needs no compiler and is slower:
+***     CYDISPATCH_NO_EXTENSIONS=1 pip install cydispatch
+"""
 
 
-class OptionalBuildExt(build_ext):
-    """Fall back to the pure-Python package when the compiled backend cannot be built."""
+class StrictBuildExt(build_ext):
+    """Build the extensions without debug information, and fail loudly when one cannot be built."""
 
     def run(self):
         try:
             super().run()
         except Exception as err:
-            self._fall_back(err)
+            raise SystemExit(FAILED.format(err=err)) from err
 
-    def build_extension(self, ext):
-        try:
-            super().build_extension(ext)
-        except Exception as err:
-            self._fall_back(err)
-
-    @staticmethod
-    def _fall_back(err):
-        if REQUIRE_EXTENSIONS:
-            raise err
-        print(
-            f"*** cydispatch: the compiled backend could not be built ({err}); "
-            "installing the pure-Python backend only. ***",
-            file=sys.stderr,
-        )
+    def build_extensions(self):
+        # Python's own flags carry -g: debug information would triple the
+        # size of the wheel, and nobody debugs an installed wheel's C. gcc and
+        # clang only: MSVC takes other flags, and its debug information goes to
+        # separate .pdb files anyway.
+        if self.compiler.compiler_type == "unix":
+            for ext in self.extensions:
+                ext.extra_compile_args.append("-g0")
+        super().build_extensions()
 
 
 def extensions():
@@ -63,10 +71,15 @@ def extensions():
     from setuptools import Extension
 
     macros = [("CYTHON_TRACE_NOGIL", "1")] if TRACE else []
+    # Cython writes the source's path, as it is given here, into the module for
+    # its tracebacks; relative to src/ it is "cydispatch/_cdispatch.pyx",
+    # which linecache finds through sys.path, beside the installed module.
+    here = os.getcwd()
+    os.chdir("src")
     try:
-        return cythonize(
+        modules = cythonize(
             [
-                Extension(f"cydispatch.{name}", [f"src/cydispatch/{name}{suffix}"], define_macros=macros)
+                Extension(f"cydispatch.{name}", [f"cydispatch/{name}{suffix}"], define_macros=macros)
                 for name, suffix in COMPILED_MODULES
             ],
             compiler_directives={
@@ -80,8 +93,16 @@ def extensions():
             },
         )
     except Exception as err:
-        OptionalBuildExt._fall_back(err)
-        return []
+        raise SystemExit(FAILED.format(err=err)) from err
+    finally:
+        os.chdir(here)
+    for module in modules:
+        module.sources = [os.path.join("src", source) for source in module.sources]
+    return modules
 
 
-setup(ext_modules=extensions(), cmdclass={"build_ext": OptionalBuildExt})
+setup(
+    ext_modules=extensions(),
+    cmdclass={"build_ext": StrictBuildExt},
+    exclude_package_data={"cydispatch": BUILD_SOURCES} if NO_EXTENSIONS else {},
+)

@@ -9,13 +9,16 @@ non-zero exit status when its property does not hold:
 
 1. ``python -m build --sdist`` makes an sdist holding the ``.pyx``, every
    ``.pxd`` with its ``.py``, ``py.typed``, every test, LICENSE, README.md,
-   CHANGES.md, pyproject.toml and setup.py, and no generated C or binary; its
-   metadata carries the one version (``_version.py``, which CHANGES.md
-   describes), the SPDX licence, the free-threading classifier and the URLs.
+   CHANGES.md, pyproject.toml and setup.py, and no generated C or binary, nor
+   the caches a test run leaves (planted in the copy first); its metadata
+   carries the one version (``_version.py``, which CHANGES.md describes), the
+   SPDX licence, the free-threading classifier, a ``Framework :: Django ::
+   X.Y`` classifier for each series of ``_flavour.SERIES`` and the URLs.
 2. ``python -m build --wheel`` makes a compiled wheel from the unpacked sdist
    alone, in a directory that holds nothing else, with no setuptools
-   deprecation warning; the wheel carries every extension module, ``py.typed``,
-   the ``.pyx``/``.pxd`` sources and the licence.
+   deprecation warning; the wheel carries every extension module, without
+   debug information, ``py.typed``, the ``.pyx``/``.pxd`` sources, the
+   ``.pyi`` stub and the licence.
 3. ``auditwheel repair`` turns it into a ``manylinux`` wheel.
 4. In a fresh virtual environment, ``pip install --no-index --no-deps`` of that
    wheel (its requirements installed separately, from its own metadata) gives
@@ -29,10 +32,13 @@ non-zero exit status when its property does not hold:
 5. ``cibuildwheel --print-build-identifiers`` (the version pinned in
    ``.github/workflows/wheels.yml``, reading the sdist's configuration as it
    does in CI) lists exactly the intended builds for Linux, macOS and Windows.
-6. The pure wheel built from the sdist with ``CYDISPATCH_NO_EXTENSIONS=1`` is
-   ``py3-none-any`` with no binary in it, installs in a fresh virtual
-   environment, gives ``USE_EXTENSIONS is False`` with no environment variable
-   set, and passes the suite (``--no-c-extensions``) from site-packages.
+6. A wheel build from the sdist with a compiler that fails (``CC=false``)
+   fails, and says ``CYDISPATCH_NO_EXTENSIONS=1 pip install cydispatch``. The
+   pure wheel built from the sdist with ``CYDISPATCH_NO_EXTENSIONS=1`` is
+   ``py3-none-any`` with no binary and no Cython source in it, installs in a
+   fresh virtual environment, gives ``USE_EXTENSIONS is False`` with no
+   environment variable set, and passes the suite from site-packages, which
+   deselects the compiled backend's tests by itself and says so.
 7. ``twine check --strict`` accepts the sdist and both wheels (the metadata
    PyPI validates, the README it renders); the workflow files are valid YAML.
 
@@ -41,12 +47,14 @@ non-zero exit status when its property does not hold:
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import platform
 import re
 import shlex
 import shutil
+import struct
 import subprocess
 import sys
 import tarfile
@@ -146,6 +154,10 @@ def venv(path: Path) -> Path:
     return python
 
 
+#: What a test run or a type check leaves in the folders the sdist grafts (MANIFEST.in prunes them).
+CACHES = (".mypy_cache", "__pycache__", ".pytest_cache", ".hypothesis")
+#: What only a compile reads: the pure wheel leaves it out.
+BUILD_SOURCES = (".pyx", ".pxd", ".h", f"{PACKAGE}/_cdispatch.pyi")
 #: What a build or a test run leaves in a source tree: never part of a fresh clone.
 LOCAL_LEFTOVERS = (".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", "*.py[cod]", "*.so", "*.pyd",
                    ".pytest_cache", ".hypothesis", ".benchmarks", ".mypy_cache", ".ruff_cache", "src/cydispatch/*.c")
@@ -188,6 +200,22 @@ def version_of_source(root: Path) -> str:
     return match.group(1)
 
 
+def plant_caches(tree: Path) -> None:
+    """Leave in ``tree`` what a test run and a type check leave, where MANIFEST.in grafts."""
+    for folder in ("tests", "tests/djangoproject", "examples"):
+        for cache in CACHES:
+            (tree / folder / cache / "3.12").mkdir(parents=True, exist_ok=True)
+            (tree / folder / cache / "3.12" / "left-over.json").write_text("{}")
+
+
+def django_series(tree: Path) -> list[str]:
+    """``X.Y`` of each series of ``_flavour.SERIES``, read from the source (the tools' Python has no Django)."""
+    module = ast.parse((tree / "src" / PACKAGE / "_flavour.py").read_text())
+    (series,) = [node.value for node in module.body
+                 if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["SERIES"]]
+    return ["{}.{}".format(*key) for key in ast.literal_eval(series).keys()]
+
+
 def check_sdist(sdist: Path, version: str, tree: Path) -> None:
     check(sdist.name == f"{PACKAGE}-{version}.tar.gz", f"unexpected sdist name {sdist.name}")
     top = f"{PACKAGE}-{version}"
@@ -209,10 +237,12 @@ def check_sdist(sdist: Path, version: str, tree: Path) -> None:
     check(f"{src}/_cdispatch.pyx" in names, "the sdist lacks the .pyx")
     generated = sorted(name for name in names if name.endswith((".c", ".so", ".pyd", ".pyc", ".html")))
     check(not generated, f"the sdist holds generated or binary files: {generated}")
+    caches = sorted(name for name in names if set(name.split("/")) & set(CACHES))
+    check(not caches, f"the sdist holds caches of a test run: {caches}")
     ok(f"sdist {sdist.name}: the .pyx, {len(pxd)} .pxd files with their .py, "
        f"py.typed, {len([n for n in names if n.startswith('tests/') and n.endswith('.py')])} test modules, "
        "LICENSE, README.md, CHANGES.md; "
-       "no generated C or binaries")
+       f"no generated C or binaries, none of the caches planted in the copy ({', '.join(CACHES)})")
 
     check(metadata["Version"] == version, f"sdist version {metadata['Version']} != _version.py {version}")
     check(metadata["License-Expression"] == "BSD-3-Clause", f"License-Expression: {metadata['License-Expression']}")
@@ -224,12 +254,16 @@ def check_sdist(sdist: Path, version: str, tree: Path) -> None:
           "no free-threading classifier")
     check(all(f"Programming Language :: Python :: 3.{minor}" in classifiers for minor in range(10, 15)),
           "a Python 3.10-3.14 classifier is missing")
+    series = django_series(tree)
+    listed = [c.removeprefix("Framework :: Django :: ") for c in classifiers if c.startswith("Framework :: Django ::")]
+    check(listed == series, f"Framework :: Django :: classifiers {listed} are not _flavour.SERIES {series}")
     urls = metadata.get_all("Project-URL") or []
     check(any(url.startswith(("Source,", "Homepage,")) for url in urls), f"no project URLs: {urls}")
     check(re.search(rf"^## {re.escape(version)}\b", (tree / "CHANGES.md").read_text(), re.M),
           f"CHANGES.md has no '## {version}' section")
     ok(f"metadata: version {version} from _version.py (and in CHANGES.md), License-Expression BSD-3-Clause with "
-       "LICENSE, no License classifier, free-threading classifier, project URLs")
+       "LICENSE, no License classifier, free-threading classifier, "
+       f"Framework :: Django :: {', '.join(series)}, project URLs")
 
 
 def check_build_log(log: str, what: str) -> None:
@@ -256,13 +290,35 @@ def check_compiled_wheel(wheel: Path, version: str, tree: Path) -> None:
     for module in COMPILED:
         check([n for n in names if re.fullmatch(rf"{PACKAGE}/{module}\.cpython-\w+.*\.so", n)],
               f"the wheel lacks the compiled {module}")
-    expected = {f"{PACKAGE}/py.typed", f"{PACKAGE}/_cdispatch.pyx", f"{PACKAGE}/_pydispatch.py"}
+    expected = {f"{PACKAGE}/py.typed", f"{PACKAGE}/_cdispatch.pyx", f"{PACKAGE}/_cdispatch.pyi",
+                f"{PACKAGE}/_pydispatch.py"}
     expected |= {f"{PACKAGE}/{module}" for module in MODULES}
     expected |= {f"{PACKAGE}/{p.name}" for p in (tree / "src" / PACKAGE).glob("*.pxd")}
     check(not expected - names, f"the wheel lacks {sorted(expected - names)}")
     check(f"{PACKAGE}-{version}.dist-info/licenses/LICENSE" in names, "the wheel lacks its LICENSE")
     check(not [n for n in names if n.endswith(".c")], "the wheel holds generated C")
     check("Root-Is-Purelib: false" in wheel_metadata(wheel, "WHEEL"), "the compiled wheel claims to be pure")
+    with zipfile.ZipFile(wheel) as archive:
+        for name in archive.namelist():
+            if name.endswith(".so"):
+                debug = debug_sections(archive.read(name))
+                check(not debug, f"{name} carries debug information: {debug}")
+
+
+def debug_sections(elf: bytes) -> list[str]:
+    """The names of the ``.debug*`` sections of a 64-bit little-endian ELF file (what ``-g`` adds)."""
+    check(elf[:6] == b"\x7fELF\x02\x01", "not a 64-bit little-endian ELF file")
+    table, = struct.unpack_from("<Q", elf, 0x28)
+    entry_size, count, names_index = struct.unpack_from("<HHH", elf, 0x3A)
+
+    def section(index: int) -> tuple[int, int, int]:
+        name, _type, _flags, _addr, offset, size = struct.unpack_from("<IIQQQQ", elf, table + index * entry_size)
+        return name, offset, size
+
+    _, names_offset, names_size = section(names_index)
+    names = elf[names_offset:names_offset + names_size]
+    found = [names[name:names.index(b"\0", name)].decode() for name, _, _ in map(section, range(count))]
+    return [name for name in found if name.startswith((".debug", ".zdebug"))]
 
 
 def wheel_requirements(tools_python: Path, wheel: Path, extra: str) -> list[str]:
@@ -388,6 +444,7 @@ def main() -> None:
     print(f"working in {work}")
     try:
         tree = clean_copy(work / "tree")
+        plant_caches(tree)
         version = version_of_source(tree)
         wheels_yml = (tree / ".github" / "workflows" / "wheels.yml").read_text()
         pinned = re.findall(r"pypa/cibuildwheel@v(\d+\.\d+\.\d+)", wheels_yml)
@@ -426,8 +483,9 @@ def main() -> None:
         check("cydispatch: the compiled backend could not be built" not in log, "the compile fell back to pure Python")
         (wheel,) = raw.glob("*.whl")
         check_compiled_wheel(wheel, version, tree)
-        ok(f"{wheel.name} built from the unpacked sdist alone, no deprecation warning; it holds the "
-           f"{len(COMPILED)} extension modules, py.typed, the .pyx/.pxd sources and the licence")
+        ok(f"{wheel.name} ({wheel.stat().st_size} bytes) built from the unpacked sdist alone, no deprecation "
+           f"warning; it holds the {len(COMPILED)} extension modules, without debug information, py.typed, the "
+           ".pyx/.pxd sources, the .pyi stub and the licence")
 
         step("3. auditwheel repair")
         wheelhouse = work / "wheelhouse"
@@ -496,7 +554,16 @@ def main() -> None:
             ok(f"cibuildwheel {cibuildwheel_version} --platform {target}: exactly the {len(expected)} intended "
                f"builds ({', '.join(sorted({i.split('-')[1] for i in listed}))})")
 
-        step("6. the pure wheel (CYDISPATCH_NO_EXTENSIONS=1), from the unpacked sdist")
+        step("6. a failed compile fails the build; the pure wheel (CYDISPATCH_NO_EXTENSIONS=1), from the sdist")
+        broken = work / "sdist-broken-compiler"
+        shutil.copytree(pristine, broken)
+        failed = subprocess.run([tools, "-m", "build", "--wheel", "--outdir", work / "none", broken], text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, "CC": "false"})
+        check(failed.returncode != 0, "a wheel build with CC=false succeeded")
+        check("CYDISPATCH_NO_EXTENSIONS=1 pip install cydispatch" in failed.stdout,
+              "the failed build does not say how to ask for the pure package:\n" + failed.stdout[-3000:])
+        check(not (work / "none").exists() or not list((work / "none").glob("*.whl")), "CC=false made a wheel")
+        ok("with CC=false the wheel build fails and says CYDISPATCH_NO_EXTENSIONS=1 pip install cydispatch")
         pure_dist = work / "pure"
         log = run([tools, "-m", "build", "--wheel", "--outdir", pure_dist, pristine], capture=True,
                   env={**os.environ, "CYDISPATCH_NO_EXTENSIONS": "1"}).stdout
@@ -505,6 +572,8 @@ def main() -> None:
         check(pure.name == f"{PACKAGE}-{version}-py3-none-any.whl", f"not a py3-none-any wheel: {pure.name}")
         binaries = [n for n in wheel_names(pure) if n.endswith((".so", ".pyd", ".c"))]
         check(not binaries, f"the pure wheel holds {binaries}")
+        sources = sorted(n for n in wheel_names(pure) if n.endswith(BUILD_SOURCES))
+        check(not sources, f"the pure wheel holds what only a compile reads: {sources}")
         check("Root-Is-Purelib: true" in wheel_metadata(pure, "WHEEL"), "the pure wheel is not purelib")
         check(f"{PACKAGE}/py.typed" in wheel_names(pure), "the pure wheel lacks py.typed")
         lacking = sorted({f"{PACKAGE}/{module}" for module in MODULES} - wheel_names(pure))
@@ -514,11 +583,16 @@ def main() -> None:
         check(result["use"] is False, f"USE_EXTENSIONS is {result['use']} after installing the pure wheel")
         check(result["signal"] == f"{PACKAGE}._pydispatch", f"Signal comes from {result['signal']}")
         report = work / "pure-run.json"
-        run([python, "-m", "pytest", project / "tests", "-p", "no:cacheprovider", "--no-c-extensions", "-q"],
-            cwd=empty, env=environment_of(python, **guard, CHECK_DIST_REPORT=str(report)))
+        # Without -q, which would hide the header that names the deselection.
+        output = run([python, "-m", "pytest", project / "tests", "-p", "no:cacheprovider"], capture=True,
+                     cwd=empty, env=environment_of(python, **guard, CHECK_DIST_REPORT=str(report))).stdout
+        print("\n".join(output.splitlines()[-3:]))
         details = check_installed_run(report, compiled=False)
-        ok(f"{pure.name} installs with --no-index --no-deps, USE_EXTENSIONS is False, and the suite passed "
-           f"from site-packages: {details['passed']}")
+        header = "cydispatch: the compiled backend's tests are deselected: a pure install"
+        check(header in output, f"the pure run does not say it deselected the compiled tests:\n{output[:2000]}")
+        ok(f"{pure.name} ({pure.stat().st_size} bytes, no binary, no Cython source) installs with --no-index "
+           f"--no-deps, USE_EXTENSIONS is False, and the suite, with no option, deselected the compiled tests "
+           f"and passed from site-packages: {details['passed']}")
 
         step("7. twine check --strict: PyPI's metadata and README rendering checks")
         run([bin_dir / "twine", "check", "--strict", sdist, repaired, pure])

@@ -1,15 +1,21 @@
 """The conformance suite's backend fixture: every test runs against every backend.
 
-A backend that cannot be imported makes its tests *error*, never skip, so a
-broken build cannot pass unnoticed; ``--no-c-extensions`` deselects the
-compiled backend's tests on purpose (for a pure-Python install).
+A compiled backend that cannot be imported makes its tests *error*, never
+skip, so a broken build cannot pass unnoticed; the error names
+``--no-c-extensions``, which deselects them on purpose. A pure install is
+recognised, and its compiled tests deselected with a header line that says
+so: ``CYDISPATCH_NO_EXTENSIONS`` is set, or the package imported carries no
+Cython source (a pure wheel leaves ``_cdispatch.pyx`` out; a source tree and
+a compiled wheel have it, so a build missing there is an error).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import types
+from pathlib import Path
 
 import hypothesis.core
 import pytest
@@ -21,6 +27,32 @@ BACKENDS = {
     "c": "cydispatch._cdispatch",
 }
 COMPILED = {"c"}
+COMPILED_MODULE = BACKENDS["c"]
+
+
+def compiled_import_error() -> ImportError | None:
+    """Why the compiled backend cannot be imported, or ``None`` when it can."""
+    try:
+        importlib.import_module(COMPILED_MODULE)
+    except ImportError as err:
+        return err
+    return None
+
+
+def pure_on_purpose() -> str | None:
+    """Why this is a pure install on purpose, or ``None`` when the compiled backend belongs here."""
+    if os.environ.get("CYDISPATCH_NO_EXTENSIONS"):
+        return "CYDISPATCH_NO_EXTENSIONS is set"
+    import cydispatch
+
+    package = Path(cydispatch.__file__ or "").parent
+    if not (package / "_cdispatch.pyx").exists():
+        return f"a pure install, without the Cython sources ({package})"
+    return None
+
+
+#: Set at configuration: why the compiled tests are deselected on their own, if they are.
+PURE_INSTALL: str | None = None
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -38,6 +70,13 @@ def pytest_configure(config: pytest.Config) -> None:
     # test, unless --hypothesis-seed chose one (Hypothesis's own plugin sets it then).
     if SEED is not None and config.getoption("hypothesis_seed", None) is None:
         hypothesis.core.global_force_seed = SEED
+    global PURE_INSTALL
+    if config.getoption("--c-extensions") and compiled_import_error() is not None:
+        PURE_INSTALL = pure_on_purpose()
+        if PURE_INSTALL is not None:
+            # As if --no-c-extensions had been given: tests that read the
+            # option (test_import_choice.py) agree with the deselection.
+            config.option.c_extensions = False
 
 
 def seed_line() -> str:
@@ -47,13 +86,24 @@ def seed_line() -> str:
     )
 
 
-def pytest_report_header(config: pytest.Config) -> str | None:
-    return seed_line() if SEED is not None else None
+def pure_install_line() -> str:
+    return f"cydispatch: the compiled backend's tests are deselected: {PURE_INSTALL}"
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    lines = [seed_line()] if SEED is not None else []
+    if PURE_INSTALL is not None:
+        lines.append(pure_install_line())
+    return lines
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if SEED is not None:
         terminalreporter.write_line(seed_line())
+    # Again at the end: -q shows no header, and the count of deselected
+    # tests alone does not say why.
+    if PURE_INSTALL is not None:
+        terminalreporter.write_line(pure_install_line())
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -63,6 +113,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = [item for item in items if not item.get_closest_marker("c_extension")]
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A compiled test errors, with a message that names ``--no-c-extensions``, when the backend is missing."""
+    if item.get_closest_marker("c_extension") is None:
+        return
+    err = compiled_import_error()
+    if err is not None:
+        pytest.fail(
+            f"the compiled backend cannot be imported ({err}): build it (python setup.py build_ext --inplace, "
+            "or reinstall cydispatch with a C compiler), or run the pure backend's tests alone with "
+            "--no-c-extensions",
+            pytrace=False,
+        )
 
 
 @pytest.fixture(

@@ -168,3 +168,12 @@ def test_the_version_line_is_read_as_the_regex_reads_it(source):
 ])
 def test_the_version_line_examples(source):
     assert _flavour.version_line(source) == version_by_regex(source)
+
+
+def test_pyproject_classifiers_name_the_series():
+    """One ``Framework :: Django :: X.Y`` classifier for each series of ``SERIES``, and no other."""
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    classifiers = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["classifiers"]
+    listed = [c.removeprefix("Framework :: Django :: ") for c in classifiers if c.startswith("Framework :: Django ::")]
+    assert "Framework :: Django" in classifiers
+    assert listed == ["{}.{}".format(*series) for series in _flavour.SERIES]

@@ -1,0 +1,40 @@
+"""cydispatch's Django system checks, in the test project (``djangoproject/checks.py``).
+
+``cydispatch.W001``: the app is installed and ``install()`` did not run.
+``cydispatch.W002``: the pure backend runs on CPython, unasked for.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from support import ENV_VAR, TESTS, project_report
+
+
+def test_no_warning_once_installed(backend):
+    """On either backend, chosen on purpose (the pure one by ``CYDISPATCH_NO_EXTENSIONS``)."""
+    assert project_report("checks", "install", backend)["ids"] == []
+
+
+def test_w001_when_install_did_not_run(backend):
+    report = project_report("checks", "stock", backend)
+    assert report["ids"] == ["cydispatch.W001"]
+    assert "cydispatch.django.install()" in report["messages"][0]
+
+
+def test_w002_when_the_compiled_backend_is_missing_unasked_for():
+    env = {key: value for key, value in os.environ.items() if key != ENV_VAR}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TESTS), env.get("PYTHONPATH")]))
+    completed = subprocess.run(
+        [sys.executable, "-W", "error", "-m", "djangoproject.checks", "missing"],
+        cwd=TESTS, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    report = json.loads(completed.stdout)
+    assert report["ids"] == ["cydispatch.W002"]
+    (message,) = report["messages"]
+    assert "pure-Python backend" in message and "cydispatch._cdispatch" in message
+    assert f"{ENV_VAR}=1" in message and "SILENCED_SYSTEM_CHECKS" in message
