@@ -22,6 +22,8 @@ TRACE = bool(os.environ.get("CYDISPATCH_CYTHON_TRACE"))
 # from the core).
 COMPILED_MODULES = [
     ("_cdispatch", ".pyx"),
+    ("_plans", ".pyx"),
+    ("_signal", ".py"),
     ("_entries", ".py"),
     ("_registry", ".py"),
     ("_flavour", ".py"),

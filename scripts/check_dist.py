@@ -71,8 +71,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "cydispatch"
 #: The modules compiled by setup.py (``COMPILED_MODULES``) with their source suffix.
 COMPILED = {
-    "_cdispatch": ".pyx", "_entries": ".py", "_flavour": ".py", "_keys": ".py", "_refs": ".py",
-    "_registry": ".py", "_validation": ".py",
+    "_cdispatch": ".pyx", "_plans": ".pyx", "_signal": ".py", "_entries": ".py", "_flavour": ".py",
+    "_keys": ".py", "_refs": ".py", "_registry": ".py", "_validation": ".py",
 }
 #: Modules of subpackages and plain modules that a wheel must carry (setuptools finds the packages).
 MODULES = ["inspect.py", "django/__init__.py", "django/apps.py", "django/management/__init__.py",
@@ -290,8 +290,8 @@ def check_compiled_wheel(wheel: Path, version: str, tree: Path) -> None:
     for module in COMPILED:
         check([n for n in names if re.fullmatch(rf"{PACKAGE}/{module}\.cpython-\w+.*\.so", n)],
               f"the wheel lacks the compiled {module}")
-    expected = {f"{PACKAGE}/py.typed", f"{PACKAGE}/_cdispatch.pyx", f"{PACKAGE}/_cdispatch.pyi",
-                f"{PACKAGE}/_pydispatch.py"}
+    expected = {f"{PACKAGE}/py.typed", f"{PACKAGE}/_cdispatch.pyx", f"{PACKAGE}/_plans.pyx",
+                f"{PACKAGE}/_cdispatch.pyi", f"{PACKAGE}/_pydispatch.py", f"{PACKAGE}/_plans.py"}
     expected |= {f"{PACKAGE}/{module}" for module in MODULES}
     expected |= {f"{PACKAGE}/{p.name}" for p in (tree / "src" / PACKAGE).glob("*.pxd")}
     check(not expected - names, f"the wheel lacks {sorted(expected - names)}")

@@ -92,11 +92,17 @@ METHODS = [
 
 @pytest.mark.parametrize("wrong_self", [object(), "text", None, 42], ids=["object", "str", "None", "int"])
 @pytest.mark.parametrize(("name", "args"), METHODS, ids=[name for name, _ in METHODS])
-def test_unbound_method_with_a_wrong_self_is_a_type_error(_cdispatch, name, args, wrong_self):
-    method = getattr(_cdispatch.Signal, name)
-    # The methods are SignalCore's, the compiled base of the Python class Signal.
+def test_unbound_method_with_a_wrong_self_is_a_type_error(Signal, backend, name, args, wrong_self):
+    method = getattr(Signal, name)
+    # The shared methods are SignalCore's; the compiled send and send_robust
+    # are FastSignal's C methods.
+    owner = "_signal\\.SignalCore"
+    if name in ("send", "send_robust"):
+        if backend.__name__ != "cydispatch._cdispatch":
+            pytest.skip("the pure send is a Python function: a wrong self fails on its first attribute, as Django's")
+        owner = "_cdispatch\\.FastSignal"
     expected = (
-        f"^descriptor '{name}' for 'cydispatch\\._cdispatch\\.SignalCore' objects "
+        f"^descriptor '{name}' for 'cydispatch\\.{owner}' objects "
         f"doesn't apply to a '{type(wrong_self).__name__}' object$"
     )
     with pytest.raises(TypeError, match=expected):
@@ -104,7 +110,7 @@ def test_unbound_method_with_a_wrong_self_is_a_type_error(_cdispatch, name, args
 
 
 @pytest.mark.parametrize("name", ["asend", "asend_robust"])
-def test_unbound_async_method_with_a_wrong_self_is_a_type_error(_cdispatch, name):
-    coroutine = getattr(_cdispatch.Signal, name)(object(), None)
-    with pytest.raises(TypeError, match=f"descriptor '{name}' for 'cydispatch._cdispatch.SignalCore' objects"):
+def test_unbound_async_method_with_a_wrong_self_is_a_type_error(Signal, name):
+    coroutine = getattr(Signal, name)(object(), None)
+    with pytest.raises(TypeError, match=f"descriptor '{name}' for 'cydispatch._signal.SignalCore' objects"):
         coroutine.send(None)

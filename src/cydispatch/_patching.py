@@ -22,6 +22,8 @@ are Python functions (``SignalType``), as Django's are, so that
 
 from __future__ import annotations
 
+from types import FunctionType
+
 TYPE_CHECKING = False  # typing's, without importing typing: see cydispatch/__init__.py
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -80,24 +82,26 @@ class SignalType(type):
         type.__setattr__(cls, name, method if stand_in is value else value)
 
 
-#: The ids of the C methods of ``SignalCore`` (see ``register_c_methods``).
+#: The ids of the C methods (see ``register_c_methods``).
 _C_METHOD_IDS: frozenset[int] = frozenset()
 #: Each C method's stand-in (made once, kept for good); id(stand-in) -> (stand-in, C method).
 _STAND_INS: dict[Any, Any] = {}
 _C_METHODS: dict[int, tuple[Any, Any]] = {}
 
 
-def register_c_methods(core: type, *kinds: type) -> None:
-    """Tell ``SignalType`` the C methods: those of ``core`` of one of ``kinds``, special ones aside.
+def register_c_methods(cls: type) -> None:
+    """Tell ``SignalType`` the C methods of ``cls``: its methods that are not Python functions.
 
-    (``object.__reduce__`` and the like must stay what they are: ``copy`` and
-    ``pickle`` compare them.)
+    A pure run has none. Special methods stay what they are (``copy`` and
+    ``pickle`` compare ``object.__reduce__`` and the like).
     """
     global _C_METHOD_IDS
-    _C_METHOD_IDS = frozenset(
+    _C_METHOD_IDS |= frozenset(
         id(method)
-        for name, method in vars(core).items()
-        if type(method) in kinds and not (name.startswith("__") and name.endswith("__"))
+        for name, method in vars(cls).items()
+        if callable(method)
+        and not isinstance(method, (type, FunctionType, staticmethod, classmethod))
+        and not (name.startswith("__") and name.endswith("__"))
     )
 
 

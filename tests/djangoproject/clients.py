@@ -72,7 +72,9 @@ from djangoproject.events import label, record, take  # noqa: E402
 from djangoproject.orders import order_placed  # noqa: E402
 from djangoproject.shop.models import Category  # noqa: E402
 
-report: dict[str, Any] = {"backend": django.dispatch.Signal.__mro__[-2].__module__}
+report: dict[str, Any] = {
+    "backend": next(c.__module__ for c in django.dispatch.Signal.__mro__ if "send_robust" in vars(c))
+}
 
 
 @receiver([pre_migrate, post_migrate])

@@ -48,7 +48,7 @@ def listed(*args: str) -> Any:
 
 
 report: dict[str, Any] = {
-    "backend": django.dispatch.Signal.__mro__[-2].__module__,
+    "backend": next(c.__module__ for c in django.dispatch.Signal.__mro__ if "send_robust" in vars(c)),
     "django": django.VERSION[:2],
     "text": command(),
     "json": listed(),

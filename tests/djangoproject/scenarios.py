@@ -110,11 +110,13 @@ def signals_in_django() -> dict[str, str]:
         if module_name.startswith("django.") and module is not None:
             for name, value in vars(module).items():
                 if hasattr(type(value), "send_robust") and not isinstance(value, type):
-                    found[f"{module_name}.{name}"] = type(value).__mro__[-2].__module__
+                    found[f"{module_name}.{name}"] = next(
+                        c.__module__ for c in type(value).__mro__ if "send_robust" in vars(c)
+                    )
     return found
 
 
-report["backend"] = django.dispatch.Signal.__mro__[-2].__module__
+report["backend"] = next(c.__module__ for c in django.dispatch.Signal.__mro__ if "send_robust" in vars(c))
 report["signal_class"] = f"{django.dispatch.Signal.__module__}.{django.dispatch.Signal.__qualname__}"
 report["same_in_dispatcher"] = django.dispatch.dispatcher.Signal is django.dispatch.Signal
 report["receiver_is_cydispatchs"] = [
