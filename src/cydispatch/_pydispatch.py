@@ -34,7 +34,7 @@ class Signal(SignalAttributes, SignalCore, metaclass=SignalType):
         # As in Django, every live receiver is resolved, and so kept alive,
         # before the first is called: one that an earlier receiver drops
         # during the send is still called.
-        sync_receivers, async_receivers = self._receivers_to_call(sender)
+        sync_receivers, async_receivers = self._to_call(sender)
         if "signal" in named:
             # Django passes it twice: the first call raises its TypeError.
             responses = call_receivers(self, sender, named, sync_receivers)
@@ -54,7 +54,7 @@ class Signal(SignalAttributes, SignalCore, metaclass=SignalType):
     def send_robust(self, sender: Any, **named: Any) -> Responses:
         if self._muted or (not self._n_receivers and not self._dead_receivers):  # as in send
             return []
-        sync_receivers, async_receivers = self._receivers_to_call(sender)  # as in send
+        sync_receivers, async_receivers = self._to_call(sender)  # as in send
         # The loop of _calls.call_receivers_robust, here: each receiver runs
         # one frame below send_robust, as in Django (see send).
         responses: Responses = []

@@ -46,7 +46,7 @@ cdef class SignalCore:
     @cython.locals(swept=bint)
     cdef object _sweep(self)
 
-    cdef tuple _to_call(self, object sender)
+    cpdef tuple _to_call(self, object sender)
     cdef bint _uses_own_live_receivers(self) except -1
 
     @cython.locals(plan=Plan, cache=dict, registry=Registry)

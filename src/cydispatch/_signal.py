@@ -45,6 +45,7 @@ a pickle takes ``SignalAttributes``'s state, never Cython's (``auto_pickle``).
 from __future__ import annotations
 
 import threading
+from types import FunctionType
 
 from . import _conveniences
 from ._entries import ReceiverList, checked_entries, is_dead, make_entry
@@ -638,3 +639,8 @@ def _refuse_self(named: dict[str, Any], name: str) -> None:
 # Compiled, SignalCore's methods are C functions: SignalType (the metaclass of
 # each Signal) shows them as Python functions on the class (see _patching).
 register_c_methods(SignalCore)
+# In a pure run they are Python functions, and Python names one in its errors
+# by its qualified name: Django's say "Signal.connect() missing ...".
+for _name, _method in vars(SignalCore).items():
+    if isinstance(_method, FunctionType):
+        _method.__qualname__ = f"Signal.{_name}"
