@@ -6,7 +6,8 @@ would in production: ``manage.py``, ``wsgi.py`` and ``asgi.py`` (each serving
 one request), ``python -m cydispatch.django`` in place of ``django-admin``,
 pytest with the ``use_cydispatch`` plugin (as ``python -m pytest`` and as
 the plain ``pytest`` command), ``python -m django``, which bypasses
-``install()`` and gets warned, and a program that calls ``install()`` too late. Run it with ``python examples/django_startup.py``.
+``install()`` and gets warned, and a program that calls ``install()`` too
+late. Run it with ``python examples/django_startup.py``.
 """
 
 import os
