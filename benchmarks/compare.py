@@ -560,8 +560,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             import chart
 
-            chart.draw(data, args.chart)
-            print(f"chart: {args.chart}")
+            for written in chart.draw(data, args.chart):
+                print(f"chart: {written}")
         except ImportError as error:
             print(f"chart not drawn ({error}): pip install '.[bench]' for matplotlib", file=sys.stderr)
             status = 1
