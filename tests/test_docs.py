@@ -149,7 +149,17 @@ def test_sphinx_build(builder, tmp_path):
     if builder == "doctest":
         assert re.search(r"^\s*[1-9]\d* tests\n\s*0 failures in tests", details, re.M), details
     else:
-        assert (tmp_path / "api.html").is_file()
+        api = (tmp_path / "api.html").read_text()
+        shown = re.sub(r"<[^>]+>", "", api)  # the text, as a reader sees it
+        # Public names only, and every public module (conf.py's nitpicky = True
+        # has already failed the build on an unresolved reference).
+        assert "Signal(use_caching=False" in shown
+        for private in ("_Connectable", "cydispatch._calls", "(*args"):
+            assert private not in shown, f"the API reference shows {private}"
+        for public in ('id="cydispatch.django.receiver"', 'id="module-cydispatch.inspect"',
+                       'id="cydispatch.Receiver"'):
+            assert public in api, f"the API reference lacks {public}"
+        assert "https://github.com/cydispatch/cydispatch" in (tmp_path / "index.html").read_text()
 
 
 def load_tables():
