@@ -45,6 +45,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import math
 import os
 import platform
 import statistics
@@ -281,7 +282,12 @@ def fmt_ns(value: float | None) -> str:
 
 
 def fmt_ratio(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f}"
+    """Two decimals, or two significant digits below 0.1 (``0.00055``, not ``0.00``)."""
+    if value is None:
+        return "-"
+    if 0 < value < 0.1:
+        return f"{value:.{1 - math.floor(math.log10(value))}f}"
+    return f"{value:.2f}"
 
 
 class Footnotes:
@@ -554,8 +560,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             import chart
 
-            chart.draw(data, args.chart)
-            print(f"chart: {args.chart}")
+            for written in chart.draw(data, args.chart):
+                print(f"chart: {written}")
         except ImportError as error:
             print(f"chart not drawn ({error}): pip install '.[bench]' for matplotlib", file=sys.stderr)
             status = 1

@@ -47,7 +47,7 @@ myst_enable_extensions = ["colon_fence", "deflist"]
 myst_url_schemes = {
     "http": None,
     "https": None,
-    "gh": "https://github.com/cydispatch/cydispatch/blob/main/{{path}}",
+    "gh": "https://github.com/cydispatch/cydispatch/blob/main/{{path}}",  # REPOSITORY, below
 }
 # Anchors for ## and ### headings, so pages can link to sections: [text](page.md#section).
 myst_heading_anchors = 3
@@ -55,6 +55,27 @@ myst_heading_anchors = 3
 autodoc_member_order = "bysource"
 autodoc_typehints = "signature"
 autodoc_preserve_defaults = True
+# The names the signatures use for type checkers only (under TYPE_CHECKING, in
+# cydispatch._calls), shown as the entries of the API reference that describe
+# them ("Types in the signatures"). receiver()'s signature, whose types are
+# private protocols, is written out in api.md instead.
+autodoc_type_aliases = {
+    "Receiver": "cydispatch.Receiver",
+    "Responses": "cydispatch.Responses",
+}
+
+# Every cross-reference must resolve (the -W builds fail on one that does
+# not), except those to the standard library and Django below. They would
+# resolve through intersphinx, but intersphinx downloads each project's
+# inventory at every build: the build would then need the network, and fail
+# (under -W) or silently lose the links without it. The manual is built
+# offline (tests/test_docs.py, nox -s docs, machines that reach PyPI only),
+# so these names stay plain text instead; each is listed, so that a new
+# unresolved reference still fails the build.
+nitpicky = True
+nitpick_ignore = [
+    ("py:class", name) for name in ("threading.Lock", "collections.abc.Hashable", "AbstractContextManager")
+]
 
 # Every {doctest} block of a page shares one namespace (Sphinx's default
 # group), so a page reads as one session; this runs before each page's.
@@ -65,3 +86,10 @@ from cydispatch import Signal, receiver
 
 html_theme = "furo"
 html_title = f"cydispatch {release}"
+#: The repository (pyproject.toml's [project.urls] Source): furo links each page's source there.
+REPOSITORY = "https://github.com/cydispatch/cydispatch"
+html_theme_options = {
+    "source_repository": f"{REPOSITORY}/",
+    "source_branch": "main",
+    "source_directory": "docs/",
+}

@@ -3,18 +3,8 @@
 Run it with ``python examples/quickstart.py``.
 """
 
-import logging
-import sys
-
 import cydispatch
 from cydispatch import Signal, receiver
-
-# send_robust logs failing receivers, with their traceback, to "django.dispatch".
-formatter = logging.Formatter("logged: %(message)s")
-formatter.formatException = lambda exc_info: ""  # keep the example's output short
-handler = logging.StreamHandler(sys.stdout)
-handler.setFormatter(formatter)
-logging.getLogger("django.dispatch").addHandler(handler)
 
 order_placed = Signal()
 
@@ -33,10 +23,6 @@ class Inventory:
         return f"stock reserved for order {order_id}"
 
 
-def broken_receiver(sender, **kwargs):
-    raise RuntimeError("the warehouse is offline")
-
-
 def show(results):
     for receiver_function, response in results:
         print(f"{receiver_function.__qualname__:>22}: {response!r}")
@@ -49,7 +35,3 @@ show(order_placed.send(sender=Shop, order_id=42))
 
 del inventory  # weakly connected receivers go away with their objects
 print("receivers left:", [r.__qualname__ for r, _ in order_placed.send(Shop, order_id=43)])
-
-# send_robust turns a receiver's exception into its response, and logs it.
-order_placed.connect(broken_receiver)
-show(order_placed.send_robust(sender=Shop, order_id=44))

@@ -7,19 +7,26 @@ recognised, and its compiled tests deselected with a header line that says
 so: ``CYDISPATCH_NO_EXTENSIONS`` is set, or the package imported carries no
 Cython source (a pure wheel leaves ``_cdispatch.pyx`` out; a source tree and
 a compiled wheel have it, so a build missing there is an error).
+
+In a source checkout (``pip install -e .`` or ``python setup.py build_ext
+--inplace``), a compiled module older than a source it is built from stops the
+session before any test runs, with the command that rebuilds it: Python
+imports the old ``.so`` ahead of the edited ``.py``, and the tests would pass
+or fail on code that is no longer there.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import os
 import types
 from pathlib import Path
 
 import hypothesis.core
 import pytest
-from support import SEED
+from support import SEED, stale_compiled_modules
 
 #: Test id -> module. Each module provides ``Signal``.
 BACKENDS = {
@@ -51,6 +58,32 @@ def pure_on_purpose() -> str | None:
     return None
 
 
+REBUILD = "python setup.py build_ext --inplace"
+
+
+def check_build() -> None:
+    """Stop the session when the imported cydispatch is a source checkout with a stale compiled module.
+
+    Only a source checkout is checked (``setup.py`` two levels above the
+    package): an installed wheel is built in one go, and its files' times
+    are whatever the archive recorded.
+    """
+    spec = importlib.util.find_spec("cydispatch")  # finds it without running it
+    if spec is None or spec.origin is None:
+        return
+    package = Path(spec.origin).parent
+    if not (package.parent.parent / "setup.py").is_file():
+        return
+    stale = stale_compiled_modules(package)
+    if stale:
+        raise pytest.UsageError(
+            "stale compiled modules in " + str(package) + ": Python imports them instead of the edited "
+            "sources, so the tests would run the old code:\n  " + "\n  ".join(stale)
+            + f"\nRebuild them: cd {package.parent.parent} && {REBUILD}\n"
+            "(or delete them, rm src/cydispatch/*.so, to run the pure-Python code alone: see docs/building.md)"
+        )
+
+
 #: Set at configuration: why the compiled tests are deselected on their own, if they are.
 PURE_INSTALL: str | None = None
 
@@ -66,6 +99,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    check_build()
     # CYDISPATCH_FRESH_SEEDS=1 (support.py): one fresh seed for every Hypothesis
     # test, unless --hypothesis-seed chose one (Hypothesis's own plugin sets it then).
     if SEED is not None and config.getoption("hypothesis_seed", None) is None:

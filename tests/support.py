@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import threading
 import types
 from collections.abc import Callable
+from importlib.machinery import EXTENSION_SUFFIXES
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,8 @@ import pytest
 
 TESTS = Path(__file__).parent
 ENV_VAR = "CYDISPATCH_NO_EXTENSIONS"
+#: The suffix of this interpreter's compiled modules (``.cpython-311-x86_64-linux-gnu.so``).
+EXTENSION_SUFFIX = EXTENSION_SUFFIXES[0]
 #: How long a test waits for a thread before calling it a deadlock.
 JOIN_TIMEOUT = 60
 
@@ -186,3 +190,44 @@ def both(Signal, scenario):
     djangos = scenario(django.dispatch.Signal)
     assert ours == djangos
     return ours
+
+
+#: What a compiled module of the package is built from, beside its own source:
+#: the declarations it cimports (``from cydispatch.X cimport ...``) and the C
+#: headers it includes, followed through the ``.pxd`` files.
+_CIMPORT = re.compile(
+    r'^\s*from\s+cydispatch\.(\w+)\s+cimport\b|^\s*(?:cdef\s+extern\s+from|#?include)\s+"(\w+\.h)"', re.M
+)
+
+
+def build_sources(package: Path, module: str) -> list[Path]:
+    """The files of ``package`` that the compiled ``module`` is built from: a change to any needs a rebuild."""
+    sources = [path for suffix in (".pyx", ".py") if (path := package / f"{module}{suffix}").is_file()][:1]
+    pending = [*sources, package / f"{module}.pxd"]
+    seen: set[Path] = set()
+    while pending:
+        path = pending.pop()
+        if path in seen or not path.is_file():
+            continue
+        seen.add(path)
+        for cimported, header in _CIMPORT.findall(path.read_text(encoding="utf-8")):
+            pending.append(package / (header or f"{cimported}.pxd"))
+    return sorted(seen)
+
+
+def stale_compiled_modules(package: Path) -> list[str]:
+    """``"X.so is older than X.py"`` for each compiled module of ``package`` that a source has changed since.
+
+    Python imports an extension module ahead of the ``.py`` of the same name:
+    after an edit to ``_flavour.py`` (compiled through its ``.pxd``) and
+    before a rebuild, ``import cydispatch._flavour`` loads the old code,
+    without a word, whatever ``CYDISPATCH_NO_EXTENSIONS`` says.
+    """
+    stale = []
+    for compiled in sorted(package.glob("*" + EXTENSION_SUFFIX)):
+        module = compiled.name.split(".", 1)[0]
+        built = compiled.stat().st_mtime
+        newer = [path.name for path in build_sources(package, module) if path.stat().st_mtime > built]
+        if newer:
+            stale.append(f"{compiled.name} is older than {', '.join(newer)}")
+    return stale

@@ -22,7 +22,33 @@ def test_no_warning_once_installed(backend):
 def test_w001_when_install_did_not_run(backend):
     report = project_report("checks", "stock", backend)
     assert report["ids"] == ["cydispatch.W001"]
-    assert "cydispatch.django.install()" in report["messages"][0]
+    (message,) = report["messages"]
+    # The hint gives the fix for each entry point that bypasses manage.py.
+    for fix in ("cydispatch.django.install()", "python -m cydispatch.django", "pythonpath = .",
+                "CYDISPATCH_DJANGO_INSTALL=1", "Celery"):
+        assert fix in message
+
+
+def run_django_command(module: str) -> subprocess.CompletedProcess[str]:
+    """``python -m MODULE check`` on the test project, with ``cydispatch.django`` in ``INSTALLED_APPS``."""
+    env = {key: value for key, value in os.environ.items() if key != ENV_VAR}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TESTS), env.get("PYTHONPATH")]))
+    env["DJANGO_SETTINGS_MODULE"] = "djangoproject.settings_inspect"
+    return subprocess.run(
+        [sys.executable, "-m", module, "check"],
+        cwd=TESTS, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )
+
+
+def test_python_m_cydispatch_django_is_django_admin_after_install():
+    """``django-admin`` and ``python -m django`` never call ``install()``: W001 says so and names the fix."""
+    stock = run_django_command("django")
+    assert stock.returncode == 0, stock.stderr
+    assert "cydispatch.W001" in stock.stderr and "python -m cydispatch.django" in stock.stderr
+    installed = run_django_command("cydispatch.django")
+    assert installed.returncode == 0, installed.stderr
+    assert "cydispatch.W001" not in installed.stdout + installed.stderr
+    assert "System check identified no issues" in installed.stdout
 
 
 def test_w002_when_the_compiled_backend_is_missing_unasked_for():

@@ -149,14 +149,50 @@ def test_sphinx_build(builder, tmp_path):
     if builder == "doctest":
         assert re.search(r"^\s*[1-9]\d* tests\n\s*0 failures in tests", details, re.M), details
     else:
-        assert (tmp_path / "api.html").is_file()
+        api = (tmp_path / "api.html").read_text()
+        shown = re.sub(r"<[^>]+>", "", api)  # the text, as a reader sees it
+        # Public names only, and every public module (conf.py's nitpicky = True
+        # has already failed the build on an unresolved reference).
+        assert "Signal(use_caching=False" in shown
+        for private in ("_Connectable", "cydispatch._calls", "(*args"):
+            assert private not in shown, f"the API reference shows {private}"
+        for public in ('id="cydispatch.django.receiver"', 'id="module-cydispatch.inspect"',
+                       'id="cydispatch.Receiver"'):
+            assert public in api, f"the API reference lacks {public}"
+        assert "https://github.com/cydispatch/cydispatch" in (tmp_path / "index.html").read_text()
 
 
-def test_the_performance_page_shows_the_committed_run():
-    """Its table is what ``benchmarks/tables.py`` prints from ``docs/benchmarks.json``."""
+def load_tables():
+    """``benchmarks/tables.py``, which prints the performance page's figures from a run's JSON."""
     spec = importlib.util.spec_from_file_location("tables", ROOT / "benchmarks" / "tables.py")
     assert spec is not None and spec.loader is not None
     tables = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tables)
+    return tables
+
+
+def test_the_performance_page_shows_the_committed_run():
+    """Its table is what ``benchmarks/tables.py`` prints from ``docs/benchmarks.json``."""
     run = json.loads((DOCS / "benchmarks.json").read_text())
-    assert tables.speed_table(run) in (DOCS / "performance.md").read_text()
+    table = load_tables().speed_table(run)
+    assert table in (DOCS / "performance.md").read_text()
+    assert not re.search(r"\| \*{0,2}0\.00\*{0,2} ", table), "a ratio printed as 0.00"
+
+
+def test_readme_and_the_performance_page_give_one_headline_figure():
+    """Both say how much faster than Django, from the committed run (``tables.headline``)."""
+    run = json.loads((DOCS / "benchmarks.json").read_text())
+    claim = f"{load_tables().headline(run)} faster than Django's"
+    for path in (ROOT / "README.md", DOCS / "performance.md"):
+        text = " ".join(path.read_text().split())  # lines joined
+        assert claim in text, f"{path.name} does not say {claim!r}"
+
+
+def test_readme_images_and_links_work_on_the_package_index():
+    """PyPI shows README.md without the repository: a relative image or link breaks there."""
+    text = (ROOT / "README.md").read_text()
+    targets = re.findall(r"!?\[[^\]]*\]\(([^)\s]+)\)", text)
+    assert targets
+    for target in targets:
+        assert target.startswith("https://"), f"README.md: {target} is relative, broken on PyPI"
+    assert "https://github.com/cydispatch/cydispatch" in text

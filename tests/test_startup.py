@@ -64,6 +64,9 @@ def test_without_opting_in_install_refuses_as_before(backend):
     completed = run_under_opentelemetry(backend, opt_in=False)
     assert completed.returncode != 0
     assert "cydispatch.django.install() was called too late" in completed.stderr
+    # The message names the variable that fixes it, under this runner only.
+    assert "Under opentelemetry-instrument" in completed.stderr
+    assert "CYDISPATCH_DJANGO_INSTALL=1" in completed.stderr
 
 
 def test_the_hook_does_nothing_unasked():

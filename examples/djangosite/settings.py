@@ -2,7 +2,9 @@
 
 SECRET_KEY = "example only"
 DEBUG = True
-INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth"]
+# cydispatch.django: the list_receivers command, and the check cydispatch.W001,
+# which warns when an entry point did not call install().
+INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth", "cydispatch.django"]
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
 ROOT_URLCONF = "urls"
 USE_TZ = True

@@ -51,8 +51,17 @@ Django's own Signal class or signals built on it ({found}), which cannot be \
 moved to cydispatch. Call install() before django.setup() and before anything \
 imports django.db, django.core.signals, django.test or your models: as the \
 first lines of manage.py, wsgi.py and asgi.py, and of your test bootstrap. \
-(The settings module is too late: django.setup() builds signals before it \
-imports the settings.)"""
+(The settings module is too late: django-admin and django.setup() load \
+Django's signals before they import the settings; run python -m \
+cydispatch.django instead of django-admin.)"""
+
+#: Added to the message when OpenTelemetry's runner loaded Django before the program.
+_UNDER_OPENTELEMETRY = """ \
+Under opentelemetry-instrument, which loads Django before your program starts, \
+set {variable}=1 in the runner's environment: cydispatch's start-up hook then \
+installs before the runner loads Django, and this call does nothing."""
+#: A module that only OpenTelemetry's runner (``opentelemetry-instrument``) imports.
+_OPENTELEMETRY_RUNNER = "opentelemetry.instrumentation.auto_instrumentation"
 
 
 def _one_frame(calls: Callable[[], Responses]) -> Responses:
@@ -129,7 +138,8 @@ def install() -> None:
     Call it once, before Django builds its signals: as the first lines of
     ``manage.py``, ``wsgi.py``, ``asgi.py`` and of a test bootstrap, before
     ``django.setup()`` and before anything imports ``django.db`` or
-    ``django.core.signals``. Calling it again does nothing. Called too late
+    ``django.core.signals``; in place of ``django-admin``, run ``python -m
+    cydispatch.django``. Calling it again does nothing. Called too late
     (a loaded module already holds Django's ``Signal``, a subclass or a
     signal built on it), it raises ``RuntimeError`` and changes nothing.
     """
@@ -142,7 +152,12 @@ def install() -> None:
     found = _built_on(django.dispatch.dispatcher.Signal)
     if found:
         shown = ", ".join(found[:6]) + (f" and {len(found) - 6} more" if len(found) > 6 else "")
-        raise RuntimeError(_TOO_LATE.format(found=shown))
+        message = _TOO_LATE.format(found=shown)
+        if _OPENTELEMETRY_RUNNER in sys.modules:
+            from .._startup import ENVIRONMENT_VARIABLE
+
+            message += _UNDER_OPENTELEMETRY.format(variable=ENVIRONMENT_VARIABLE)
+        raise RuntimeError(message)
     for module in modules:
         module.Signal = Signal
         module.receiver = receiver

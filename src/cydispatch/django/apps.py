@@ -49,8 +49,11 @@ def check_installed(app_configs: Any = None, **kwargs: Any) -> list[checks.Check
         checks.Warning(
             "cydispatch.django is in INSTALLED_APPS, but Django's signals run on Django's own dispatcher: "
             f"django.dispatch.Signal is {django.dispatch.Signal.__module__}.{django.dispatch.Signal.__qualname__}.",
-            hint="Call cydispatch.django.install() as the first lines of manage.py, wsgi.py, asgi.py and of "
-            "your test bootstrap, before django.setup() (see docs/django.md).",
+            hint="Call cydispatch.django.install() as the first lines of manage.py, wsgi.py, asgi.py, your Celery "
+            "app module and your test bootstrap, before django.setup() (pytest-django: a plugin module loaded "
+            "with -p, and pythonpath = . for a plain `pytest`). In place of django-admin or python -m django, "
+            "run python -m cydispatch.django. Under opentelemetry-instrument, set CYDISPATCH_DJANGO_INSTALL=1. "
+            "See https://cydispatch.readthedocs.io/en/latest/django.html#start-up-order",
             id="cydispatch.W001",
         )
     ]
