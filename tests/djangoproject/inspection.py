@@ -62,9 +62,20 @@ report: dict[str, Any] = {
     "app_text": command("--app", "audit"),
     "readme_text": command("--app", "inventory"),
     "readme_json": listed("--sender", "inventory.Stock", "--signal", "pre_save"),
+    "no_match_text": command("--app", "audit", "--signal", "pre_init"),
+    "no_match_json": listed("--app", "audit", "--signal", "pre_init"),
+    "two_signals": listed("--signal", "pre_save", "--signal", "pre_delete", "--app", "inventory"),
+    "two_signals_text": command("--signal", "pre_init", "--signal", "class_prepared"),
+    "sender_product": listed("--sender", "shop.Product"),
+    "two_senders": listed("--sender", "inventory.Stock", "--sender", "shop.Product"),
+    "two_apps": listed("--app", "audit", "--app", "inventory"),
 }
 errors = {}
-for args in (["--signal", "nope"], ["--sender", "shop.Nope"], ["--app", "nope"], ["--format", "xml"]):
+for args in (
+    ["--signal", "nope"], ["--sender", "shop.Nope"], ["--app", "nope"], ["--format", "xml"],
+    ["--signal", "post_sav"], ["--signal", "django.db.models.signals.pre_sav"], ["--sender", "shop.Prodcut"],
+    ["--app", "inventori"], ["--signal", "post_save", "--signal", "restockd"],
+):
     try:
         command(*args)
     except CommandError as err:
