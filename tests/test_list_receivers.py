@@ -280,6 +280,17 @@ def test_the_command_line(backend: types.ModuleType) -> None:
     )
 
 
+def test_help_lists_the_command_under_cydispatch(backend: types.ModuleType) -> None:
+    # manage.py help groups commands by the last component of their app's name.
+    completed = run_python(["djangoproject/manage.py", "help", "--settings=djangoproject.settings_inspect"], backend)
+    assert completed.returncode == 0, completed.stderr
+    groups = {
+        block.splitlines()[0]: block.split()[1:] for block in completed.stdout.split("\n\n") if block.startswith("[")
+    }
+    assert groups["[cydispatch]"] == ["list_receivers"]
+    assert "list_receivers" not in groups["[django]"]
+
+
 @pytest.mark.skipif(
     not (TESTS.parent / "docs" / "django.md").is_file(), reason="no docs/ here (an sdist)"
 )

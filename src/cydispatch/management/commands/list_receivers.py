@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ....inspect import Connection, connections, signals
+from ...inspect import Connection, connections, signals
 
 #: The widest a line of the text report should be: wider ones wrap in a terminal.
 WIDTH = 100
