@@ -8,8 +8,8 @@ The page shows these tables as printed here, so its figures are the run's
 
 from __future__ import annotations
 
+import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -58,9 +58,20 @@ def speed_table(run: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    path = Path(args[0]) if args else DEFAULT
-    print(speed_table(json.loads(path.read_text())))
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="\n\n".join(__doc__.split("\n\n")[1:]),
+    )
+    parser.add_argument(
+        "results", metavar="RESULTS.json", type=Path, nargs="?", default=DEFAULT,
+        help="the JSON file of compare.py --json (default: the manual's, docs/benchmarks.json)",
+    )
+    args = parser.parse_args(argv)
+    try:
+        run = json.loads(args.results.read_text())
+    except (OSError, ValueError) as error:
+        parser.error(f"cannot read {args.results}: {error}")
+    print(speed_table(run))
     return 0
 
 
