@@ -164,6 +164,9 @@ def test_text_lines_fit_a_terminal(report: Any) -> None:
 def test_a_filter_that_matches_nothing_says_so(report: Any) -> None:
     assert report["no_match_text"] == "No receivers match --signal pre_init --app audit.\n"
     assert report["no_match_json"] == []
+    # call_command with keyword arguments: the same, each value a string.
+    assert report["keyword_no_match_text"] == report["no_match_text"]
+    assert report["keyword_signal_text"] == report["signal_text"]
 
 
 def test_each_filter_can_be_given_several_times(report: Any) -> None:

@@ -82,6 +82,14 @@ for args in (
         errors[" ".join(args)] = str(err)
 report["errors"] = errors
 
+# From Python, a filter given once as a keyword argument is a string, not argparse's list.
+out = io.StringIO()
+call_command("list_receivers", signal="pre_init", app="audit", stdout=out)
+report["keyword_no_match_text"] = out.getvalue()
+out = io.StringIO()
+call_command("list_receivers", signal="pre_init", stdout=out)
+report["keyword_signal_text"] = out.getvalue()
+
 # The function agrees with what a send reaches: receivers_for (cydispatch) or
 # _live_receivers (Django's: one list before 5.0, else sync and async).
 reaches = {}

@@ -48,6 +48,10 @@ class Command(BaseCommand):  # type: ignore[misc]  # Django is untyped here
         parser.add_argument("--format", choices=["text", "json"], default="text", help="text (default) or json")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        for key in FILTERS:
+            # call_command("list_receivers", signal="post_save") passes one string, not argparse's list.
+            if isinstance(options[key], str):
+                options[key] = [options[key]]
         try:
             found = connections(signal=options["signal"], sender=options["sender"], app=options["app"])
         except LookupError as err:
