@@ -11,6 +11,7 @@ implementation's time over Django's on a log axis) and the memory figures
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import sys
@@ -243,12 +244,22 @@ def _draw_memory(ax_size: Any, ax_growth: Any, memories: list[dict[str, Any]], s
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if not 1 <= len(args) <= 2:
-        print(__doc__, file=sys.stderr)
-        return 2
-    out = args[1] if len(args) == 2 else ".benchmarks/benchmarks.png"
-    for written in draw(json.loads(Path(args[0]).read_text()), out):
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="\n\n".join(__doc__.split("\n\n")[1:]),
+    )
+    parser.add_argument("results", metavar="RESULTS.json", type=Path, help="the JSON file of compare.py --json")
+    parser.add_argument(
+        "chart", metavar="CHART.png", nargs="?", default=".benchmarks/benchmarks.png",
+        help="where to draw the chart (default: %(default)s)",
+    )
+    args = parser.parse_args(argv)
+    try:
+        data = json.loads(args.results.read_text())
+    except (OSError, ValueError) as error:
+        # A usage error, not a traceback: the path or its contents are the user's to fix.
+        parser.error(f"cannot read {args.results}: {error}")
+    for written in draw(data, args.chart):
         print(f"chart: {written}")
     return 0
 

@@ -1,6 +1,6 @@
 """How each implementation's cost grows with N: a sweep, and its log-log chart.
 
-    python benchmarks/scaling.py [--quick] [--json FILE] [--chart FILE] [--rounds R] [--min-time SECONDS]
+    python benchmarks/scaling.py [--quick] [--json FILE] [--chart FILE] [--docs] [--rounds R] [--min-time SECONDS]
 
 Four sweeps; each point is one scenario of ``scenarios.py``, measured by
 ``compare.measure`` (every implementation that can do it, on the same
@@ -17,8 +17,10 @@ receivers, interleaved rounds, gc off, the median in ns per operation):
   library scans for the receiver, random order is quadratic: those are
   measured up to ``SCANNED_DISCONNECTS_UP_TO`` receivers.
 
-The chart (``docs/scaling.png`` unless ``--chart``; the data in
-``docs/scaling.json`` unless ``--json``) has a panel per sweep: x = N,
+The chart (``.benchmarks/scaling.png`` in the current directory unless
+``--chart``; the data in ``.benchmarks/scaling.json`` unless ``--json``;
+``--docs`` writes the manual's copies, ``docs/scaling.png`` and
+``docs/scaling.json``, instead) has a panel per sweep: x = N,
 y = ns per operation, both logarithmic, a line per implementation and the
 yardstick dashed. A flat line is a constant cost; a line parallel to the
 diagonal is a cost linear in N. The machine is noisy: read slopes, not
@@ -49,6 +51,9 @@ from scenarios import (  # noqa: E402
 )
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
+#: Where a run writes unless told: beside compare.py's chart, in the current
+#: directory, never over the committed figures of the manual (``--docs``).
+OUTPUT = Path(".benchmarks")
 #: (rounds, seconds per timing run): the quick ones keep the whole sweep under a minute.
 FULL = compare.FULL
 QUICK = (5, 0.01)
@@ -187,14 +192,21 @@ def main(argv: list[str] | None = None) -> int:
         epilog="\n\n".join(__doc__.split("\n\n")[1:]),
     )
     parser.add_argument("--quick", action="store_true", help="fewer, shorter rounds (under a minute)")
-    parser.add_argument("--json", metavar="FILE", default=str(DOCS / "scaling.json"),
-                        help="write the data to FILE (default: %(default)s)")
-    parser.add_argument("--chart", metavar="FILE", default=str(DOCS / "scaling.png"),
-                        help="draw the chart into FILE (default: %(default)s)")
+    parser.add_argument("--json", metavar="FILE", help=f"write the data to FILE (default: {OUTPUT / 'scaling.json'})")
+    parser.add_argument("--chart", metavar="FILE", help=f"draw the chart into FILE (default: {OUTPUT / 'scaling.png'})")
+    parser.add_argument(
+        "--docs", action="store_true",
+        help="write the manual's figures instead, docs/scaling.json and docs/scaling.png of this checkout",
+    )
     parser.add_argument("--rounds", type=int, help=f"rounds per point (default: {FULL[0]}, quick: {QUICK[0]})")
     parser.add_argument("--min-time", type=float, metavar="SECONDS",
                         help=f"seconds per timing run (default: {FULL[1]}, quick: {QUICK[1]})")
     args = parser.parse_args(argv)
+    if args.docs and (args.json or args.chart):
+        parser.error("--docs writes the manual's files: give it without --json and --chart")
+    folder = DOCS if args.docs else OUTPUT
+    args.json = args.json or str(folder / "scaling.json")
+    args.chart = args.chart or str(folder / "scaling.png")
     rounds, seconds = QUICK if args.quick else FULL
     rounds, seconds = args.rounds or rounds, args.min_time or seconds
 

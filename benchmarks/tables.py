@@ -9,9 +9,9 @@ figure that README.md and the page share (``headline``).
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -83,9 +83,19 @@ def headline(run: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    path = Path(args[0]) if args else DEFAULT
-    run = json.loads(path.read_text())
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="\n\n".join(__doc__.split("\n\n")[1:]),
+    )
+    parser.add_argument(
+        "results", metavar="RESULTS.json", type=Path, nargs="?", default=DEFAULT,
+        help="the JSON file of compare.py --json (default: the manual's, docs/benchmarks.json)",
+    )
+    args = parser.parse_args(argv)
+    try:
+        run = json.loads(args.results.read_text())
+    except (OSError, ValueError) as error:
+        parser.error(f"cannot read {args.results}: {error}")
     print(speed_table(run))
     print(f"\nheadline: {headline(run)} faster than Django's in synchronous sends")
     return 0

@@ -1,7 +1,9 @@
 """``compare.py`` and ``chart.py`` run end to end (one short round each), so the reports cannot rot.
 
-Nothing here judges a time: ``compare.py --check`` and ``--gate`` do that on
-purpose (the gate's decision is tested on synthetic ratios in ``test_gate.py``).
+Nothing here judges a time: the smoke run asks for no verdict, so its status
+cannot depend on the machine's load, and the verdicts of ``--check`` and
+``--gate`` are tested on synthetic timings (and the gate's statistics in
+``test_gate.py``).
 """
 
 from __future__ import annotations
@@ -9,32 +11,63 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import chart as chart_script
 import compare
 import pytest
 from scenarios import IMPLEMENTATIONS
+
+SMOKE = ["send-1-of-100-senders", "asend-10-async", "connect-disconnect", "send-new-sender"]
 
 
 def test_compare_writes_the_table_the_json_and_the_chart(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     results, chart = tmp_path / "results.json", tmp_path / "chart.png"
     status = compare.main([
-        "--scenario", "send-1-of-100-senders", "--scenario", "asend-10-async", "--scenario", "connect-disconnect",
-        "--scenario", "send-new-sender",
+        *(arg for name in SMOKE for arg in ("--scenario", name)),
         "--rounds", "2", "--min-time", "0.001", "--no-memory", "--json", str(results), "--chart", str(chart),
     ])
     out = capsys.readouterr().out
+    # Without --check or --gate nothing is judged: status 0 whatever the times, and no verdict printed.
     assert status == 0, out
+    for verdict in ("PASS", "FAIL", "gate", "project limits", "limit"):
+        assert verdict not in out, verdict
     assert "send, 1 match among 100 senders" in out and "n/a" in out and "psygnal.emit*" in out
-    assert "<= 0.80x django" in out  # the pure backend's limit where sends come from many senders
+    assert "x yard" in out and "x django (median over Django's" in out
     data = json.loads(results.read_text())
+    assert data["gate"] is None
     titles = [scenario["title"] for scenario in data["scenarios"]]
-    assert titles == [
-        "send, 1 match among 100 senders", "asend, 10 async receivers", "connect+disconnect, 10 others",
-        "send, 3 receivers, a new sender per send",
-    ]
+    assert titles == [compare.SCENARIOS_BY_NAME[name].title for name in SMOKE]
     for scenario in data["scenarios"]:
+        django = scenario["results"]["django"]["ns_per_call"]
         for name, result in scenario["results"].items():
-            assert "unsupported" in result or (result["error"] is None and result["ns_per_call"] > 0), (name, result)
+            if "unsupported" in result:
+                continue
+            # Every implementation measured, and its ratio is its time over Django's.
+            assert result["error"] is None and result["ns_per_call"] > 0, (name, result)
+            assert len(result["samples_ns"]) == 2, (name, result)
+            assert result["x_django"] == pytest.approx(result["ns_per_call"] / django), (name, result)
     assert chart.read_bytes().startswith(b"\x89PNG")
+    # chart.py redraws it from the JSON.
+    assert chart_script.main([str(results), str(tmp_path / "again.png")]) == 0
+    assert (tmp_path / "again.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_check_prints_the_project_limits_and_fails_on_one(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The pure backend twice Django's time: beyond its limit, 0.8x where sends come from many senders.
+    def fake_measure(scenario: compare.Scenario, rounds: int, seconds: float) -> dict[str, compare.Series]:
+        series = _series(scenario.name, [100.0] * rounds, [100.0] * rounds)
+        series["cydispatch-py"].samples = [200.0] * rounds
+        return series
+
+    monkeypatch.setattr(compare, "measure", fake_measure)
+    argv = ["--scenario", "send-new-sender", "--rounds", "3", "--no-memory", "--no-chart"]
+    assert compare.main(argv) == 0
+    assert "FAIL" not in capsys.readouterr().out
+    assert compare.main([*argv, "--check"]) == 1
+    out = capsys.readouterr().out
+    assert "<= 0.80x django" in out and "FAIL" in out and "project limits:" in out
+    assert "gate" not in out
 
 
 def test_chart_draws_memory_figures(tmp_path: Path) -> None:

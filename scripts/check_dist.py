@@ -75,8 +75,8 @@ COMPILED = {
     "_keys": ".py", "_refs": ".py", "_registry": ".py", "_validation": ".py",
 }
 #: Modules of subpackages and plain modules that a wheel must carry (setuptools finds the packages).
-MODULES = ["inspect.py", "django/__init__.py", "django/apps.py", "django/management/__init__.py",
-           "django/management/commands/__init__.py", "django/management/commands/list_receivers.py"]
+MODULES = ["inspect.py", "django/__init__.py", "django/apps.py", "management/__init__.py",
+           "management/commands/__init__.py", "management/commands/list_receivers.py"]
 PYTHONS = ["cp310", "cp311", "cp312", "cp313", "cp314", "cp314t", "cp315", "cp315t"]
 EXPECTED_IDENTIFIERS = {
     "linux": {

@@ -134,6 +134,58 @@ def test_dead_receivers_and_senders_are_not_listed(fixture_app: Any) -> None:
     assert connections(signal=fixture_app.first) == []
 
 
+def test_async_receivers_come_after_the_sync_ones_as_a_send_runs_them(fixture_app: Any) -> None:
+    fixture_app.first.connect(later)
+    fixture_app.first.connect(plain)
+    fixture_app.first.connect(held)
+    assert [r.receiver for r in connections(signal=fixture_app.first)] == [
+        f"{MODULE}.plain", f"{MODULE}.held", f"{MODULE}.later"
+    ]
+    # What a send calls, in order: the sync receivers, then the async one (through async_to_sync).
+    called: list[str] = []
+    fixture_app.second.connect(lambda sender, **kwargs: called.append("sync"), weak=False)
+
+    async def async_receiver(sender: Any, **kwargs: Any) -> None:
+        called.append("async")
+
+    fixture_app.second.connect(async_receiver, weak=False)
+    fixture_app.second.connect(lambda sender, **kwargs: called.append("sync, connected after"), weak=False)
+    fixture_app.second.send(sender=None)
+    assert called == ["sync", "sync, connected after", "async"]
+    assert [r.is_async for r in connections(signal=fixture_app.second)] == [False, False, True]
+
+
+def test_each_filter_takes_several_values(fixture_app: Any) -> None:
+    class Other:
+        pass
+
+    fixture_app.first.connect(plain, sender=Sender)
+    fixture_app.first.connect(held, sender=Other)
+    fixture_app.second.connect(held)
+    both = connections(signal=["fixture_app.signals.first", fixture_app.second])
+    assert [(r.signal, r.receiver) for r in both] == [
+        ("fixture_app.signals.first", f"{MODULE}.plain"),
+        ("fixture_app.signals.first", f"{MODULE}.held"),
+        ("fixture_app.signals.second", f"{MODULE}.held"),
+    ]
+    assert connections(signal=("first", "second")) == both
+    assert [r.receiver for r in connections(signal=fixture_app.first, sender=[Sender, Other])] == [
+        f"{MODULE}.plain", f"{MODULE}.held"
+    ]
+    assert [r.receiver for r in connections(signal=fixture_app.first, sender=[Other])] == [f"{MODULE}.held"]
+    assert [r.signal for r in connections(signal=both[0].signal, app=["elsewhere", MODULE])] == [both[0].signal] * 2
+
+
+def test_an_unknown_signal_name_suggests_the_closest(fixture_app: Any) -> None:
+    hint = r"named 'fixture_app\.signals\.frist'; did you mean 'fixture_app\.signals\.first'"
+    with pytest.raises(LookupError, match=hint):
+        connections(signal="fixture_app.signals.frist")
+    with pytest.raises(LookupError, match=r"named 'frsit'; did you mean 'first'"):
+        connections(signal=["first", "frsit"])
+    with pytest.raises(LookupError, match=r"^no loaded module defines a signal named 'zzzzzzzz'$"):
+        connections(signal="zzzzzzzz")
+
+
 def test_filter_by_sender(fixture_app: Any) -> None:
     fixture_app.first.connect(plain)
     fixture_app.first.connect(held, sender=Sender)

@@ -32,7 +32,8 @@ INVENTORY = "djangoproject.inventory.receivers."
 SUPPLIER = INVENTORY + "Supplier"
 
 #: (signal, receiver, kind, sender, weak, is_async, dispatch_uid, where: the
-#: function whose first line, its first decorator's, is the record's line).
+#: function whose first line, its first decorator's, is the record's line),
+#: in the order listed: a signal's receivers in the order a send runs them.
 EXPECTED = [
     (MODEL_SIGNALS + "post_save", INVENTORY + "stock_saved", "function", "inventory.Stock", True, False, None,
      "stock_saved"),
@@ -44,10 +45,11 @@ EXPECTED = [
      "inventory-pre-save", "stock_saving"),
     (MODEL_SIGNALS + "post_delete", INVENTORY + "anything_deleted", "function", "any", True, False, None,
      "anything_deleted"),
-    (RESTOCKED, INVENTORY + "notify_restock", "function", "any", True, True, None, "notify_restock"),
     (RESTOCKED, INVENTORY + "Counter", "instance", "any", True, False, None, "Counter.__call__"),
     (RESTOCKED, INVENTORY + "log_restock", "partial", "any", False, False, "('inventory', 1)", "log_restock"),
     (RESTOCKED, INVENTORY + "supplier_restocked", "function", SUPPLIER, True, False, None, "supplier_restocked"),
+    # Connected first, but async: a send runs it after the sync ones, and it is listed there.
+    (RESTOCKED, INVENTORY + "notify_restock", "function", "any", True, True, None, "notify_restock"),
     ("django.core.signals.request_finished", INVENTORY + "request_done", "function", "any", True, False, None,
      "request_done"),
 ]
@@ -135,19 +137,54 @@ def test_djangos_own_signals_and_receivers_are_listed(report: Any) -> None:
     assert all(r["file"].endswith("django/db/__init__.py") and r["sender"] == "any" for r in closing)
 
 
-def test_text_lists_one_line_per_receiver_under_its_signal(report: Any) -> None:
+def test_text_lists_each_receiver_under_its_signal_in_the_order_a_send_runs_them(report: Any) -> None:
     lines = first_lines(RECEIVERS)
     text = report["text"].splitlines()
-    start = text.index(f"{RESTOCKED} (4 receivers)")
-    assert text[start + 1 : start + 5] == [
-        f"  {INVENTORY}notify_restock      sender=any  weak  async  "
-        f"djangoproject/inventory/receivers.py:{lines['notify_restock']}",
-        f"  {INVENTORY}Counter             sender=any  weak  sync  instance  "
-        f"djangoproject/inventory/receivers.py:{lines['Counter.__call__']}",
-        f"  {INVENTORY}log_restock         sender=any  strong  sync  partial  dispatch_uid=('inventory', 1)  "
-        f"djangoproject/inventory/receivers.py:{lines['log_restock']}",
-        f"  {INVENTORY}supplier_restocked  sender={SUPPLIER}  weak  sync  "
-        f"djangoproject/inventory/receivers.py:{lines['supplier_restocked']}",
+    start = text.index(f"{RESTOCKED} (4 receivers: 3 sync, then 1 async)")
+    assert text[start + 1 : start + 11] == [
+        f"  {INVENTORY}Counter",
+        f"      sender=any  weak  sync  instance  djangoproject/inventory/receivers.py:{lines['Counter.__call__']}",
+        f"  {INVENTORY}log_restock",
+        "      sender=any  strong  sync  partial  dispatch_uid=('inventory', 1)",
+        f"      djangoproject/inventory/receivers.py:{lines['log_restock']}",
+        f"  {INVENTORY}supplier_restocked",
+        f"      sender={SUPPLIER}  weak  sync",
+        f"      djangoproject/inventory/receivers.py:{lines['supplier_restocked']}",
+        f"  {INVENTORY}notify_restock",
+        f"      sender=any  weak  async  djangoproject/inventory/receivers.py:{lines['notify_restock']}",
+    ]
+
+
+def test_text_lines_fit_a_terminal(report: Any) -> None:
+    # Details wrap between fields; only a field longer than a line (none here) could exceed it.
+    long = [line for line in report["text"].splitlines() if len(line) > 100]
+    assert long == []
+
+
+def test_a_filter_that_matches_nothing_says_so(report: Any) -> None:
+    assert report["no_match_text"] == "No receivers match --signal pre_init --app audit.\n"
+    assert report["no_match_json"] == []
+    # call_command with keyword arguments: the same, each value a string.
+    assert report["keyword_no_match_text"] == report["no_match_text"]
+    assert report["keyword_signal_text"] == report["signal_text"]
+
+
+def test_each_filter_can_be_given_several_times(report: Any) -> None:
+    # Any value of a filter, and every filter given.
+    assert [(r["signal"], r["receiver"]) for r in report["two_signals"]] == [
+        (MODEL_SIGNALS + "pre_delete", INVENTORY + "stock_deleting"),
+        (MODEL_SIGNALS + "pre_save", INVENTORY + "stock_saving"),
+    ]
+    assert report["two_signals_text"] == (
+        "django.db.models.signals.class_prepared (no receivers)\n"
+        "django.db.models.signals.pre_init (no receivers)\n"
+    )
+    assert {r["sender"] for r in report["two_senders"]} == {"any", "inventory.Stock", "shop.Product"}
+    assert report["two_senders"] == [
+        r for r in report["json"] if r in report["sender_stock"] or r in report["sender_product"]
+    ]
+    assert report["two_apps"] == [
+        r for r in report["json"] if r in report["app_audit"] or r["module"] == "djangoproject.inventory.receivers"
     ]
 
 
@@ -155,7 +192,7 @@ def test_filter_by_signal(report: Any) -> None:
     assert {r["signal"] for r in report["signal_post_save"]} == {MODEL_SIGNALS + "post_save"}
     assert report["signal_post_save"] == [r for r in report["json"] if r["signal"] == MODEL_SIGNALS + "post_save"]
     assert [r["receiver"] for r in report["signal_dotted"]] == [
-        INVENTORY + name for name in ("notify_restock", "Counter", "log_restock", "supplier_restocked")
+        INVENTORY + name for name in ("Counter", "log_restock", "supplier_restocked", "notify_restock")
     ]
     assert report["restocked_by_object"] == [r["receiver"] for r in report["signal_dotted"]]
     assert report["signal_text"] == "django.db.models.signals.pre_init (no receivers)\n"
@@ -185,12 +222,30 @@ def test_filter_by_app(report: Any) -> None:
 
 
 def test_unknown_names_are_command_errors(report: Any) -> None:
-    assert report["errors"] == {
+    assert {key: value for key, value in report["errors"].items() if "nope" in key.lower() or "xml" in key} == {
         "--signal nope": "no loaded module defines a signal named 'nope'",
         "--sender shop.Nope": "no model labelled 'shop.Nope'",
         "--app nope": "no installed app labelled 'nope'",
         "--format xml": "Error: argument --format: invalid choice: 'xml' (choose from 'text', 'json')",
     }
+
+
+def test_mistyped_names_get_a_hint(report: Any) -> None:
+    expected = {
+        "--signal post_sav":
+            "no loaded module defines a signal named 'post_sav'; did you mean 'post_save', 'pre_save' or "
+            "'post_migrate'?",
+        "--signal django.db.models.signals.pre_sav":
+            "no loaded module defines a signal named 'django.db.models.signals.pre_sav'; did you mean "
+            "'django.db.models.signals.pre_save', 'django.db.models.signals.post_save' or "
+            "'django.db.models.signals.pre_init'?",
+        "--sender shop.Prodcut": "no model labelled 'shop.Prodcut'; did you mean 'shop.Product' or 'shop.Tag'?",
+        "--app inventori": "no installed app labelled 'inventori'; did you mean 'inventory'?",
+        # Each value of a repeated filter is checked.
+        "--signal post_save --signal restockd":
+            "no loaded module defines a signal named 'restockd'; did you mean 'restocked'?",
+    }
+    assert {args: report["errors"].get(args) for args in expected} == expected
 
 
 def test_stock_django_lists_the_same(report: Any, stock: Any) -> None:
@@ -204,10 +259,11 @@ def test_stock_django_lists_the_same(report: Any, stock: Any) -> None:
     if django.VERSION < (6, 0):
         unknown = [r for r in stock["json"] if r["sender"].startswith("<unknown sender id ")]
         assert [r["receiver"] for r in unknown] == [INVENTORY + "supplier_restocked"]
-        for key in ("json", "signal_dotted"):
+        for key in ("json", "signal_dotted", "two_apps"):
             stock[key] = [r if r["sender"] != unknown[0]["sender"] else {**r, "sender": SUPPLIER} for r in stock[key]]
     for key in ("json", "signal_post_save", "signal_dotted", "sender_stock", "app_audit", "app_inventory_post_save",
-                "errors", "reaches", "restocked_by_object"):
+                "errors", "reaches", "restocked_by_object", "two_signals", "two_senders", "two_apps",
+                "no_match_json"):
         assert stock[key] == report[key], key
 
 
@@ -221,9 +277,21 @@ def test_the_command_line(backend: types.ModuleType) -> None:
     line = first_lines(RECEIVERS)["stock_saving"]
     assert completed.stdout == (
         "django.db.models.signals.pre_save (1 receiver)\n"
-        f"  {INVENTORY}stock_saving  sender=inventory.Stock  weak  sync  dispatch_uid='inventory-pre-save'  "
-        f"djangoproject/inventory/receivers.py:{line}\n"
+        f"  {INVENTORY}stock_saving\n"
+        "      sender=inventory.Stock  weak  sync  dispatch_uid='inventory-pre-save'\n"
+        f"      djangoproject/inventory/receivers.py:{line}\n"
     )
+
+
+def test_help_lists_the_command_under_cydispatch(backend: types.ModuleType) -> None:
+    # manage.py help groups commands by the last component of their app's name.
+    completed = run_python(["djangoproject/manage.py", "help", "--settings=djangoproject.settings_inspect"], backend)
+    assert completed.returncode == 0, completed.stderr
+    groups = {
+        block.splitlines()[0]: block.split()[1:] for block in completed.stdout.split("\n\n") if block.startswith("[")
+    }
+    assert groups["[cydispatch]"] == ["list_receivers"]
+    assert "list_receivers" not in groups["[django]"]
 
 
 @pytest.mark.skipif(

@@ -23,6 +23,7 @@ import types
 import weakref
 from collections.abc import Hashable, Iterator
 from dataclasses import asdict, dataclass
+from difflib import get_close_matches
 from functools import partial
 from inspect import getsourcefile, getsourcelines, unwrap
 from typing import Any
@@ -92,8 +93,12 @@ class Connection:
         return data
 
 
-def connections(signal: Any = None, sender: Any = None, app: str | None = None) -> list[Connection]:
-    """Every live connection of every signal, in signal-name order, then connection order.
+def connections(signal: Any = None, sender: Any = None, app: Any = None) -> list[Connection]:
+    """Every live connection of every signal, in signal-name order, then in the order a send runs them.
+
+    A send calls a signal's synchronous receivers first, in connection order,
+    then its asynchronous ones (``send`` through ``async_to_sync``, ``asend``
+    concurrently): the records of each signal come in that order.
 
     ``signal`` keeps one signal's: a signal object, its dotted name
     (``"django.db.models.signals.post_save"``) or its attribute name
@@ -106,34 +111,74 @@ def connections(signal: Any = None, sender: Any = None, app: str | None = None) 
     model, and the one ``signal`` names, if given. ``app`` keeps the
     connections whose receiver is defined in that app's modules or whose
     sender is one of its models; it is an app label once Django is set up,
-    else a top-level module name. An unknown signal name, model label or app
-    label raises ``LookupError``.
+    else a top-level module name. Each of the three may also be a list (or
+    tuple) of such values, which keeps what any of them keeps; the three
+    filters together keep what each of them keeps. An unknown signal name,
+    model label or app label raises ``LookupError``, whose message suggests
+    the closest known names.
     """
     found = _find_signals()
-    if signal is None:
+    wanted_signals = _several(signal)
+    if wanted_signals is None:
         chosen = [(name, obj) for name, (obj, _) in found.items()]
-    elif isinstance(signal, str):
-        chosen = [(name, obj) for name, (obj, aliases) in found.items() if _named(signal, aliases)]
-        if not chosen:
-            raise LookupError(f"no loaded module defines a signal named {signal!r}")
     else:
-        chosen = [(name, obj) for name, (obj, _) in found.items() if obj is signal]
-        chosen = chosen or [(_signal_name(signal), signal)]
-    target = _sender_target(sender)
-    app_filter = None if app is None else _app_target(app)
+        chosen_names: dict[str, Any] = {}
+        for wanted in wanted_signals:
+            if isinstance(wanted, str):
+                matched = {name: obj for name, (obj, aliases) in found.items() if _named(wanted, aliases)}
+                if not matched:
+                    raise LookupError(
+                        f"no loaded module defines a signal named {wanted!r}" + _hint(wanted, _signal_names(found))
+                    )
+            else:
+                matched = {name: obj for name, (obj, _) in found.items() if obj is wanted}
+                matched = matched or {_signal_name(wanted): wanted}
+            chosen_names.update(matched)
+        chosen = sorted(chosen_names.items(), key=lambda item: item[0])
+    targets = None if sender is None else [_sender_target(one) for one in _several(sender) or ()]
+    app_filters = None if app is None else [_app_target(one) for one in _several(app) or ()]
     models = _models_by_id()
     result = []
     for name, obj in chosen:
         records = list(_read(name, obj, models))
-        if target is not None:
-            own = [item for item in records if item[0].sender != "any" and _is_target(item[1], item[2], target)]
-            sends = own or signal is not None or (_model_label(target) is not None and _is_model_signal(obj))
-            kept = {id(item) for item in own}
-            records = [item for item in records if (sends and item[0].sender == "any") or id(item) in kept]
+        if targets is not None:
+            kept: set[int] = set()
+            for target in targets:
+                own = [item for item in records if item[0].sender != "any" and _is_target(item[1], item[2], target)]
+                sends = own or signal is not None or (_model_label(target) is not None and _is_model_signal(obj))
+                kept.update(id(item) for item in own)
+                if sends:
+                    kept.update(id(item) for item in records if item[0].sender == "any")
+            records = [item for item in records if id(item) in kept]
+        # The order a send runs them in (sorted is stable: connection order within each).
+        records.sort(key=lambda item: item[0].is_async)
         for record, sender_object, _ in records:
-            if app_filter is None or _in_app(record, sender_object, *app_filter):
+            if app_filters is None or any(_in_app(record, sender_object, *one) for one in app_filters):
                 result.append(record)
     return result
+
+
+def _several(value: Any) -> list[Any] | None:
+    """``None``, or ``value`` as a list of values: a list or tuple is several, anything else one."""
+    if value is None:
+        return None
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _hint(wanted: str, known: list[str]) -> str:
+    """``"; did you mean 'x'?"`` with the names of ``known`` closest to ``wanted``, or ``""``."""
+    lowered = {name.lower(): name for name in known}
+    close = [lowered[name] for name in get_close_matches(wanted.lower(), list(lowered), n=3)]
+    if not close:
+        return ""
+    shown = [repr(name) for name in close]
+    return f"; did you mean {' or '.join([', '.join(shown[:-1]), shown[-1]] if len(shown) > 1 else shown)}?"
+
+
+def _signal_names(found: dict[str, tuple[Any, list[str]]]) -> list[str]:
+    # A signal is asked for by dotted or attribute name: both are suggested,
+    # from its best name only (not where it is imported, as into __main__).
+    return sorted({*found, *(name.rpartition(".")[2] for name in found)})
 
 
 def signals() -> dict[str, Any]:
@@ -348,7 +393,8 @@ def _sender_target(sender: Any) -> Any:
     try:
         return apps.get_model(sender)
     except (LookupError, ValueError):
-        raise LookupError(f"no model labelled {sender!r}") from None
+        labels = [model._meta.label for model in apps.get_models()]
+        raise LookupError(f"no model labelled {sender!r}" + _hint(sender, labels)) from None
 
 
 def _is_model_signal(signal: Any) -> bool:
@@ -370,7 +416,8 @@ def _app_target(app: str) -> tuple[str, str]:
     try:
         config = apps.get_app_config(app)
     except LookupError:
-        raise LookupError(f"no installed app labelled {app!r}") from None
+        labels = [config.label for config in apps.get_app_configs()]
+        raise LookupError(f"no installed app labelled {app!r}" + _hint(app, labels)) from None
     return config.label, config.name
 
 

@@ -62,14 +62,33 @@ report: dict[str, Any] = {
     "app_text": command("--app", "audit"),
     "readme_text": command("--app", "inventory"),
     "readme_json": listed("--sender", "inventory.Stock", "--signal", "pre_save"),
+    "no_match_text": command("--app", "audit", "--signal", "pre_init"),
+    "no_match_json": listed("--app", "audit", "--signal", "pre_init"),
+    "two_signals": listed("--signal", "pre_save", "--signal", "pre_delete", "--app", "inventory"),
+    "two_signals_text": command("--signal", "pre_init", "--signal", "class_prepared"),
+    "sender_product": listed("--sender", "shop.Product"),
+    "two_senders": listed("--sender", "inventory.Stock", "--sender", "shop.Product"),
+    "two_apps": listed("--app", "audit", "--app", "inventory"),
 }
 errors = {}
-for args in (["--signal", "nope"], ["--sender", "shop.Nope"], ["--app", "nope"], ["--format", "xml"]):
+for args in (
+    ["--signal", "nope"], ["--sender", "shop.Nope"], ["--app", "nope"], ["--format", "xml"],
+    ["--signal", "post_sav"], ["--signal", "django.db.models.signals.pre_sav"], ["--sender", "shop.Prodcut"],
+    ["--app", "inventori"], ["--signal", "post_save", "--signal", "restockd"],
+):
     try:
         command(*args)
     except CommandError as err:
         errors[" ".join(args)] = str(err)
 report["errors"] = errors
+
+# From Python, a filter given once as a keyword argument is a string, not argparse's list.
+out = io.StringIO()
+call_command("list_receivers", signal="pre_init", app="audit", stdout=out)
+report["keyword_no_match_text"] = out.getvalue()
+out = io.StringIO()
+call_command("list_receivers", signal="pre_init", stdout=out)
+report["keyword_signal_text"] = out.getvalue()
 
 # The function agrees with what a send reaches: receivers_for (cydispatch) or
 # _live_receivers (Django's: one list before 5.0, else sync and async).

@@ -27,7 +27,12 @@ from django.core import checks
 class CydispatchConfig(AppConfig):  # type: ignore[misc]  # Django is untyped here
     """The app that provides the ``list_receivers`` management command and the checks; it has no models."""
 
-    name = "cydispatch.django"
+    # The app is installed as "cydispatch.django", but its name is the package's:
+    # ``manage.py help`` groups a command under the last component of its app's
+    # name (not its label), which for "cydispatch.django" is "[django]", as
+    # if the command were Django's. The commands are therefore in
+    # cydispatch/management/, where Django looks for the app named "cydispatch".
+    name = "cydispatch"
     label = "cydispatch"
     verbose_name = "cydispatch"
 

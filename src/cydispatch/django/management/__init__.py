@@ -1,1 +1,0 @@
-"""The management commands of ``cydispatch.django``."""
