@@ -74,7 +74,8 @@ autodoc_type_aliases = {
 # unresolved reference still fails the build.
 nitpicky = True
 nitpick_ignore = [
-    ("py:class", name) for name in ("threading.Lock", "collections.abc.Hashable", "AbstractContextManager")
+    ("py:class", name)
+    for name in ("threading.Lock", "collections.abc.Hashable", "AbstractContextManager", "Self")
 ]
 
 # Every {doctest} block of a page shares one namespace (Sphinx's default

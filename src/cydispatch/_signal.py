@@ -66,12 +66,12 @@ TYPE_CHECKING = False  # typing's, without importing typing: see cydispatch/__in
 if TYPE_CHECKING:
     from collections.abc import Hashable, Iterable, Sequence
     from contextlib import AbstractContextManager
-    from typing import Any, TypeVar
+    from typing import Any
+
+    from typing_extensions import Self
 
     from ._calls import Receiver, Responses
     from ._entries import Entry
-
-    S = TypeVar("S", bound="SignalCore")
 
 __all__ = ["SignalCore", "SignalAttributes"]
 
@@ -349,7 +349,7 @@ class SignalCore:
             _release(lock)
         return True
 
-    def connected_to(self: S, receiver: Receiver, sender: Any = None) -> AbstractContextManager[S]:
+    def connected_to(self, receiver: Receiver, sender: Any = None) -> AbstractContextManager[Self]:
         """A context manager that connects ``receiver`` (strongly) for the duration of a block::
 
             with signal.connected_to(record):
@@ -360,7 +360,7 @@ class SignalCore:
         _check_self(self, "connected_to")
         return _conveniences.connected_to(self, receiver, sender)
 
-    def muted(self: S) -> AbstractContextManager[S]:
+    def muted(self) -> AbstractContextManager[Self]:
         """A context manager inside which every send returns ``[]`` and calls nothing."""
         _check_self(self, "muted")
         return _conveniences.muted(self)
