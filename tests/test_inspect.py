@@ -19,6 +19,7 @@ from typing import Any
 import django
 import django.dispatch.dispatcher
 import pytest
+from support import needs_async_receivers
 
 from cydispatch.inspect import Connection, connections, signals
 
@@ -134,6 +135,7 @@ def test_dead_receivers_and_senders_are_not_listed(fixture_app: Any) -> None:
     assert connections(signal=fixture_app.first) == []
 
 
+@needs_async_receivers
 def test_async_receivers_come_after_the_sync_ones_as_a_send_runs_them(fixture_app: Any) -> None:
     fixture_app.first.connect(later)
     fixture_app.first.connect(plain)
