@@ -16,7 +16,7 @@ receivers: Django and cydispatch as ``receiver(signal=s, sender=S, a=1, b=2)``,
 blinker as ``receiver(S, a=1, b=2)``, psygnal as ``receiver(S, 1, 2)``.
 
 The *yardstick* is a function generated for exactly the connected receivers
-(see ``make_yardstick`` and /work/shared/PERF_NOTES.md): it calls each
+(see ``yardstick.py`` and /work/shared/PERF_NOTES.md): it calls each
 receiver with ``signal=``, ``sender=`` and the named arguments and returns the
 same ``[(receiver, response), ...]`` list as ``Signal.send``. It is the
 fastest correct dispatcher for that exact set of receivers, so "x yardstick"
@@ -56,7 +56,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 from crowds import (
     BULK_FROM,
@@ -65,6 +65,7 @@ from crowds import (
     make_sender_receivers,
     sender_receiver_index,
 )
+from yardstick import make_async_yardstick, make_yardstick
 
 #: Implementation id -> what it is. The order is the order of reports.
 IMPLEMENTATIONS: dict[str, str] = {
@@ -246,81 +247,6 @@ def make_senders(count: int) -> list[type]:
     Django's ``use_caching=True`` requires of a sender.
     """
     return [type(f"Sender{index}", (), {}) for index in range(count)]
-
-
-# --- the yardstick ----------------------------------------------------------------------
-
-#: The ``signal=`` argument the yardstick passes (the receivers ignore it).
-YARDSTICK_SIGNAL = object()
-
-
-def make_yardstick(
-    receivers: Sequence[Callable[..., Any]], names: Sequence[str] = ("a", "b"), robust: bool = False
-) -> Callable[..., list[tuple[Any, Any]]]:
-    """Generate ``yardstick(sender, a, b)`` for exactly ``receivers``.
-
-    It calls every receiver, in order, as ``r(signal=..., sender=sender, a=a, b=b)``
-    and returns ``[(r, response), ...]``. With ``robust=True`` it also catches
-    an ``Exception`` from each call and puts it in the list in place of the
-    response, like ``send_robust``.
-    """
-    refs = [f"r{index}" for index in range(len(receivers))]
-    call_args = ", ".join(["signal=SIGNAL", "sender=sender", *(f"{name}={name}" for name in names)])
-    params = ", ".join(["sender", *names])
-    lines = [f"def yardstick({params}):"]
-    if robust:
-        for index, ref in enumerate(refs):
-            lines += [
-                "    try:",
-                f"        x{index} = {ref}({call_args})",
-                "    except Exception as error:",
-                f"        x{index} = error",
-            ]
-        items = ", ".join(f"({ref}, x{index})" for index, ref in enumerate(refs))
-    else:
-        items = ", ".join(f"({ref}, {ref}({call_args}))" for ref in refs)
-    lines.append(f"    return [{items}]")
-    filename = f"<yardstick for {len(receivers)} receivers>"
-    return cast(Callable[..., Any], _compile("yardstick", lines, receivers, filename))
-
-
-def make_async_yardstick(
-    receivers: Sequence[Callable[..., Any]], asynchronous: bool, names: Sequence[str] = ("a", "b")
-) -> Callable[..., Awaitable[list[tuple[Any, Any]]]]:
-    """Generate ``async yardstick(sender, a, b)``: ``asend``'s work, written out by hand.
-
-    Synchronous ``receivers`` are called by a generated synchronous yardstick
-    inside one ``sync_to_async`` (in a worker thread, as ``asend`` must);
-    asynchronous ones are awaited together under one ``asyncio.gather``.
-    """
-    params = ", ".join(["sender", *names])
-    passed = ", ".join(f"{name}={name}" for name in names)
-    if not asynchronous:
-        from asgiref.sync import sync_to_async
-
-        batch = sync_to_async(make_yardstick(receivers, names))
-        lines = [f"async def yardstick({params}):", f"    return await BATCH(sender, {passed})"]
-        filename = "<async yardstick, sync receivers>"
-        return cast(Callable[..., Any], _compile("yardstick", lines, [], filename, BATCH=batch))
-    refs = [f"r{index}" for index in range(len(receivers))]
-    call_args = ", ".join(["signal=SIGNAL", "sender=sender", *(f"{name}={name}" for name in names)])
-    calls = ", ".join(f"{ref}({call_args})" for ref in refs)
-    lines = [
-        f"async def yardstick({params}):",
-        f"    return list(zip(RECEIVERS, await gather({calls})))",
-    ]
-    return cast(Callable[..., Any], _compile(
-        "yardstick", lines, receivers, "<async yardstick, async receivers>",
-        RECEIVERS=tuple(receivers), gather=asyncio.gather,
-    ))
-
-
-def _compile(name: str, lines: list[str], receivers: Sequence[Any], filename: str, **names: Any) -> Any:
-    namespace: dict[str, Any] = {f"r{index}": r for index, r in enumerate(receivers)}
-    namespace["SIGNAL"] = YARDSTICK_SIGNAL
-    namespace.update(names)
-    exec(compile("\n".join(lines) + "\n", filename, "exec"), namespace)
-    return namespace[name]
 
 
 # --- scenarios ------------------------------------------------------------------------------
