@@ -6,7 +6,7 @@ and returns the same ``[(receiver, response), ...]`` list as ``Signal.send``.
 It is the fastest correct dispatcher for that exact set of receivers, so
 "x yardstick" in the reports is a dispatcher's overhead over doing the calls
 by hand (see /work/shared/PERF_NOTES.md). ``make_async_yardstick`` does the
-same for ``asend``. ``scenarios.py`` times them as the "yardstick" implementation.
+same for ``asend``. ``adapters.Yardstick`` is how the scenarios use them.
 """
 
 from __future__ import annotations
