@@ -31,22 +31,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from scenarios import (  # noqa: E402
-    BLINKER,
-    COMPILED,
-    DJANGO,
-    DJANGO_CACHED,
-    PSYGNAL_EMIT,
-    PURE,
-    Listener,
-    _release_django_finalizers,
-    connect,
-    connected_count,
-    disconnect,
-    make_function_receivers,
-    make_senders,
-    new_signal,
-)
+from adapters import ADAPTERS, BLINKER, COMPILED, DJANGO, DJANGO_CACHED, PSYGNAL_EMIT, PURE  # noqa: E402
+from scenarios import Listener, _release_django_finalizers, make_function_receivers, make_senders  # noqa: E402
 
 #: Library label -> the implementation id whose signal it uses (psygnal: one signal, two emits).
 LIBRARIES: dict[str, str] = {
@@ -94,16 +80,9 @@ def _traced(action: Callable[[], Any]) -> tuple[int, Any]:
     return after - before, kept
 
 
-def _send_once(implementation: str, signal: Any, sender: Any) -> None:
-    if implementation == PSYGNAL_EMIT:
-        signal.emit(sender, 1, 2)
-    else:
-        signal.send(sender, a=1, b=2)
-
-
 def bytes_per_receiver(library: str, count: int = RECEIVERS, methods: bool = False) -> float:
     """Traced bytes per connected receiver: ``count`` distinct ones, weakly connected."""
-    implementation = LIBRARIES[library]
+    adapter = ADAPTERS[LIBRARIES[library]]
     if methods:
         listeners = [Listener(index) for index in range(count)]
         receivers: list[Any] = []
@@ -113,12 +92,12 @@ def bytes_per_receiver(library: str, count: int = RECEIVERS, methods: bool = Fal
     sender = make_senders(1)[0]
 
     def connect_all() -> Any:
-        signal = new_signal(implementation)
+        signal = adapter.new_signal()
         # Bound methods are made here and dropped at once: the signal alone keeps what it needs.
         for receiver in ([listener.on_signal for listener in listeners] if methods else receivers):
-            connect(implementation, signal, receiver)
-        _send_once(implementation, signal, sender)
-        assert connected_count(implementation, signal) == count
+            adapter.connect(signal, receiver)
+        adapter.send_once(signal, sender)
+        assert adapter.connected_count(signal) == count
         return signal
 
     grown, signal = _traced(connect_all)
@@ -128,23 +107,23 @@ def bytes_per_receiver(library: str, count: int = RECEIVERS, methods: bool = Fal
 
 def cycle_growth(library: str, cycles: int = CYCLES) -> int:
     """Traced bytes left after ``cycles`` connect/disconnect cycles of one receiver, 10 others connected."""
-    implementation = LIBRARIES[library]
-    signal = new_signal(implementation)
+    adapter = ADAPTERS[LIBRARIES[library]]
+    signal = adapter.new_signal()
     others = make_function_receivers(10)
     for receiver in others:
-        connect(implementation, signal, receiver)
+        adapter.connect(signal, receiver)
     extra = make_function_receivers(1)[0]
     sender = make_senders(1)[0]
 
     def cycle(times: int) -> None:
         for _ in range(times):
-            connect(implementation, signal, extra)
-            disconnect(implementation, signal, extra)
+            adapter.connect(signal, extra)
+            adapter.disconnect(signal, extra)
 
     cycle(1000)  # warm up: caches, free lists, dict sizes settle
-    _send_once(implementation, signal, sender)
+    adapter.send_once(signal, sender)
     grown, _ = _traced(lambda: cycle(cycles))
-    assert connected_count(implementation, signal) == len(others)
+    assert adapter.connected_count(signal) == len(others)
     _release_django_finalizers(signal)
     return grown
 

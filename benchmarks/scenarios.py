@@ -10,13 +10,18 @@ the implementation and returns a ``Case``: a zero-argument callable to time
 (``case.call``, e.g. a lambda doing ``signal.send(SENDER, a=1, b=2)``) plus a
 ``case.verify()`` that checks it did the expected work.
 
+What differs between libraries lives in their adapters (``adapters.py``, one
+class per library, ``ADAPTERS[implementation]``): how to make a signal, connect,
+disconnect and build the timed callable, and what the library cannot do or
+does differently. The scenarios ask the adapter; they never test a name.
+
 Every library calls the same receiver objects, ``def receiver(sender, a, b,
 **named)`` (the usual shape of a Django receiver), each the way it calls
 receivers: Django and cydispatch as ``receiver(signal=s, sender=S, a=1, b=2)``,
 blinker as ``receiver(S, a=1, b=2)``, psygnal as ``receiver(S, 1, 2)``.
 
 The *yardstick* is a function generated for exactly the connected receivers
-(see ``make_yardstick`` and /work/shared/PERF_NOTES.md): it calls each
+(see ``yardstick.py`` and /work/shared/PERF_NOTES.md): it calls each
 receiver with ``signal=``, ``sender=`` and the named arguments and returns the
 same ``[(receiver, response), ...]`` list as ``Signal.send``. It is the
 fastest correct dispatcher for that exact set of receivers, so "x yardstick"
@@ -36,16 +41,14 @@ gives the reason (a key of ``NOTES``): the reports show "n/a" and the reason,
 and no case exists. Implementations that do less than Django's contract are
 in ``DOES_LESS`` and marked with an asterisk.
 
-Libraries are imported when a case is built, never at import time: a library
-that cannot be imported makes its cases raise (and its benchmarks error),
-instead of silently dropping out.
+Libraries are imported when a case is built, never at import time (see
+``adapters.py``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import gc
-import importlib
 import itertools
 import random
 import sys
@@ -53,148 +56,17 @@ import time
 import timeit
 import weakref
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
-from contextlib import nullcontext
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
-from crowds import (
-    BULK_FROM,
-    Store,
-    django_without_duplicate_scan,
-    make_sender_receivers,
-    sender_receiver_index,
-)
+from adapters import ADAPTERS, COMPILED, DJANGO, IMPLEMENTATIONS, NOTES, PURE, YARDSTICK, Adapter
+from crowds import BULK_FROM, Store, make_sender_receivers, sender_receiver_index
 
-#: Implementation id -> what it is. The order is the order of reports.
-IMPLEMENTATIONS: dict[str, str] = {
-    "yardstick": "a function generated for exactly the connected receivers",
-    "cydispatch-c": "cydispatch._cdispatch.Signal (compiled)",
-    "cydispatch-py": "cydispatch._pydispatch.Signal (pure Python)",
-    "django": "django.dispatch.Signal(use_caching=False)",
-    "django-cached": "django.dispatch.Signal(use_caching=True)",
-    "blinker": "blinker.Signal().send(sender, **named)",
-    "psygnal.emit": "psygnal.SignalInstance((object, int, int)).emit(sender, a, b)",
-    "psygnal.emit_fast": "psygnal.SignalInstance((object, int, int)).emit_fast(sender, a, b)",
-}
-YARDSTICK = "yardstick"
-COMPILED = "cydispatch-c"
-PURE = "cydispatch-py"
-DJANGO = "django"
-DJANGO_CACHED = "django-cached"
-BLINKER = "blinker"
-PSYGNAL_EMIT = "psygnal.emit"
-PSYGNAL_EMIT_FAST = "psygnal.emit_fast"
-PSYGNAL = (PSYGNAL_EMIT, PSYGNAL_EMIT_FAST)
 #: Implementations that do less work than Django's ``send`` (see ``NOTES["does-less"]``).
-DOES_LESS = frozenset(PSYGNAL)
-
-#: Disconnecting in random order from implementations that scan is measured up to this many.
-SCANNED_DISCONNECTS_UP_TO = 3_000
+DOES_LESS = frozenset(name for name, adapter in ADAPTERS.items() if adapter.does_less)
 #: The orders receivers are disconnected in (``Scenario.order``), as reports describe them.
 DISCONNECT_ORDERS = {"first": "first connected first", "random": "in random order"}
-
-#: Footnotes of the reports: why an implementation cannot do a scenario, or how it differs.
-NOTES: dict[str, str] = {
-    "does-less": (
-        "psygnal does less than the others: emit(sender, a, b) passes positional arguments "
-        "only, has no per-sender connections and returns no results (None); it holds "
-        "functions strongly even where the others hold them weakly; emit_fast also skips "
-        "psygnal's lock and emission checks."
-    ),
-    "blinker-order": (
-        "blinker returns its (receiver, result) pairs in no defined order (it keeps "
-        "receivers in sets); they are checked as a set."
-    ),
-    "blinker-async-serial": (
-        "blinker's send_async awaits the receivers one after another in the caller's "
-        "task, where Django and cydispatch run them concurrently (a task each, "
-        "asyncio.gather): less work, different semantics."
-    ),
-    "yardstick-connect": "the yardstick is written for fixed receivers: nothing to connect or disconnect.",
-    "psygnal-sender": "psygnal has no per-sender connections: every slot receives every emit.",
-    "psygnal-robust": (
-        "psygnal has no robust emit: the first failing slot stops the emission "
-        "(EmitLoopError)."
-    ),
-    "psygnal-async": (
-        "psygnal has no awaitable emit that collects results (async slots are scheduled "
-        "on a backend, fire-and-forget)."
-    ),
-    "psygnal-emit-fast-connect": (
-        "connecting and disconnecting are the same for psygnal's emit and emit_fast: one "
-        "measurement, in the psygnal.emit row."
-    ),
-    "disconnect-scan": (
-        "Django's and psygnal's disconnect look for the receiver through their list: N "
-        "disconnects in random order take time quadratic in N (Django 5.2: 0.5 s for 3,000, "
-        f"about a minute for 30,000), so they are measured up to {SCANNED_DISCONNECTS_UP_TO:,} only."
-    ),
-    "blinker-robust": "blinker has no send_robust: a receiver's exception propagates.",
-    "blinker-asend-sync": (
-        "blinker's send_async calls a synchronous receiver only through a caller-supplied "
-        "per-receiver _sync_wrapper; it has no equivalent of running them in one "
-        "sync_to_async batch."
-    ),
-}
-
-#: Implementation id -> (module, keyword arguments of its ``Signal``), for the Django-API ones.
-_DJANGO_API: dict[str, tuple[str, dict[str, Any]]] = {
-    COMPILED: ("cydispatch._cdispatch", {}),
-    PURE: ("cydispatch._pydispatch", {}),
-    DJANGO: ("django.dispatch", {"use_caching": False}),
-    DJANGO_CACHED: ("django.dispatch", {"use_caching": True}),
-}
-DJANGO_API = tuple(_DJANGO_API)
-
-
-def new_signal(implementation: str) -> Any:
-    """A fresh signal of ``implementation`` (importing its library now)."""
-    if implementation in _DJANGO_API:
-        module, kwargs = _DJANGO_API[implementation]
-        return importlib.import_module(module).Signal(**kwargs)
-    if implementation == BLINKER:
-        return importlib.import_module("blinker").Signal()
-    if implementation in PSYGNAL:
-        return importlib.import_module("psygnal").SignalInstance((object, int, int))
-    raise ValueError(f"{implementation!r} has no signal")
-
-
-def connect(implementation: str, signal: Any, receiver: Any, sender: Any = None, weak: bool = True) -> None:
-    """Connect ``receiver`` the way ``implementation`` does (``sender=None``: every sender)."""
-    if implementation in _DJANGO_API:
-        signal.connect(receiver, sender=sender, weak=weak)
-    elif implementation == BLINKER:
-        blinker = importlib.import_module("blinker")
-        signal.connect(receiver, sender=blinker.ANY if sender is None else sender, weak=weak)
-    elif implementation in PSYGNAL:
-        # psygnal holds functions strongly and bound methods weakly, always.
-        assert sender is None, "psygnal has no per-sender connections"
-        signal.connect(receiver)
-    else:
-        raise ValueError(f"{implementation!r} cannot connect")
-
-
-def connect_all(
-    implementation: str, signal: Any, receivers: Sequence[Any], senders: Sequence[Any], weak: bool = True
-) -> None:
-    """Connect each receiver to its sender (None: every sender); thousands to Django in linear time."""
-    bulk = implementation in (DJANGO, DJANGO_CACHED) and len(receivers) >= BULK_FROM
-    with django_without_duplicate_scan(signal) if bulk else nullcontext():
-        for receiver, sender in zip(receivers, senders):
-            connect(implementation, signal, receiver, sender=sender, weak=weak)
-
-
-def disconnect(implementation: str, signal: Any, receiver: Any) -> None:
-    """Disconnect ``receiver`` (connected to every sender)."""
-    signal.disconnect(receiver)
-
-
-def connected_count(implementation: str, signal: Any) -> int:
-    """How many receivers ``signal`` holds."""
-    if implementation in PSYGNAL:
-        return len(signal)
-    return len(signal.receivers)
 
 
 # --- receivers and senders ------------------------------------------------------------
@@ -248,81 +120,6 @@ def make_senders(count: int) -> list[type]:
     return [type(f"Sender{index}", (), {}) for index in range(count)]
 
 
-# --- the yardstick ----------------------------------------------------------------------
-
-#: The ``signal=`` argument the yardstick passes (the receivers ignore it).
-YARDSTICK_SIGNAL = object()
-
-
-def make_yardstick(
-    receivers: Sequence[Callable[..., Any]], names: Sequence[str] = ("a", "b"), robust: bool = False
-) -> Callable[..., list[tuple[Any, Any]]]:
-    """Generate ``yardstick(sender, a, b)`` for exactly ``receivers``.
-
-    It calls every receiver, in order, as ``r(signal=..., sender=sender, a=a, b=b)``
-    and returns ``[(r, response), ...]``. With ``robust=True`` it also catches
-    an ``Exception`` from each call and puts it in the list in place of the
-    response, like ``send_robust``.
-    """
-    refs = [f"r{index}" for index in range(len(receivers))]
-    call_args = ", ".join(["signal=SIGNAL", "sender=sender", *(f"{name}={name}" for name in names)])
-    params = ", ".join(["sender", *names])
-    lines = [f"def yardstick({params}):"]
-    if robust:
-        for index, ref in enumerate(refs):
-            lines += [
-                "    try:",
-                f"        x{index} = {ref}({call_args})",
-                "    except Exception as error:",
-                f"        x{index} = error",
-            ]
-        items = ", ".join(f"({ref}, x{index})" for index, ref in enumerate(refs))
-    else:
-        items = ", ".join(f"({ref}, {ref}({call_args}))" for ref in refs)
-    lines.append(f"    return [{items}]")
-    filename = f"<yardstick for {len(receivers)} receivers>"
-    return cast(Callable[..., Any], _compile("yardstick", lines, receivers, filename))
-
-
-def make_async_yardstick(
-    receivers: Sequence[Callable[..., Any]], asynchronous: bool, names: Sequence[str] = ("a", "b")
-) -> Callable[..., Awaitable[list[tuple[Any, Any]]]]:
-    """Generate ``async yardstick(sender, a, b)``: ``asend``'s work, written out by hand.
-
-    Synchronous ``receivers`` are called by a generated synchronous yardstick
-    inside one ``sync_to_async`` (in a worker thread, as ``asend`` must);
-    asynchronous ones are awaited together under one ``asyncio.gather``.
-    """
-    params = ", ".join(["sender", *names])
-    passed = ", ".join(f"{name}={name}" for name in names)
-    if not asynchronous:
-        from asgiref.sync import sync_to_async
-
-        batch = sync_to_async(make_yardstick(receivers, names))
-        lines = [f"async def yardstick({params}):", f"    return await BATCH(sender, {passed})"]
-        filename = "<async yardstick, sync receivers>"
-        return cast(Callable[..., Any], _compile("yardstick", lines, [], filename, BATCH=batch))
-    refs = [f"r{index}" for index in range(len(receivers))]
-    call_args = ", ".join(["signal=SIGNAL", "sender=sender", *(f"{name}={name}" for name in names)])
-    calls = ", ".join(f"{ref}({call_args})" for ref in refs)
-    lines = [
-        f"async def yardstick({params}):",
-        f"    return list(zip(RECEIVERS, await gather({calls})))",
-    ]
-    return cast(Callable[..., Any], _compile(
-        "yardstick", lines, receivers, "<async yardstick, async receivers>",
-        RECEIVERS=tuple(receivers), gather=asyncio.gather,
-    ))
-
-
-def _compile(name: str, lines: list[str], receivers: Sequence[Any], filename: str, **names: Any) -> Any:
-    namespace: dict[str, Any] = {f"r{index}": r for index, r in enumerate(receivers)}
-    namespace["SIGNAL"] = YARDSTICK_SIGNAL
-    namespace.update(names)
-    exec(compile("\n".join(lines) + "\n", filename, "exec"), namespace)
-    return namespace[name]
-
-
 # --- scenarios ------------------------------------------------------------------------------
 
 
@@ -361,38 +158,11 @@ class Scenario:
 
     def unsupported(self, implementation: str) -> str | None:
         """Why ``implementation`` cannot do this scenario (a key of ``NOTES``), or None."""
-        psygnal = implementation in PSYGNAL
-        connects = self.operation in ("connect+disconnect", "disconnect")
-        if implementation == YARDSTICK and connects:
-            return "yardstick-connect"
-        if psygnal and self.senders:
-            return "psygnal-sender"
-        if psygnal and self.operation == "send_robust":
-            return "psygnal-robust"
-        if psygnal and self.operation == "asend":
-            return "psygnal-async"
-        if implementation == BLINKER and self.operation == "send_robust":
-            return "blinker-robust"
-        if implementation == BLINKER and self.operation == "asend" and not self.asynchronous:
-            return "blinker-asend-sync"
-        if implementation == PSYGNAL_EMIT_FAST and connects:
-            return "psygnal-emit-fast-connect"
-        scans = implementation in (DJANGO, DJANGO_CACHED, PSYGNAL_EMIT)
-        if scans and self.order == "random" and self.receivers > SCANNED_DISCONNECTS_UP_TO:
-            return "disconnect-scan"
-        return None
+        return ADAPTERS[implementation].unsupported(self)
 
     def notes(self, implementation: str) -> tuple[str, ...]:
         """Footnotes (keys of ``NOTES``) that qualify ``implementation``'s figure here."""
-        notes = []
-        if implementation in DOES_LESS and self.operation not in ("connect+disconnect", "disconnect"):
-            notes.append("does-less")
-        connections = ("connect+disconnect", "disconnect")
-        if implementation == BLINKER and self.operation not in connections and self.matches > 1:
-            notes.append("blinker-order")
-        if implementation == BLINKER and self.operation == "asend" and self.asynchronous:
-            notes.append("blinker-async-serial")
-        return tuple(notes)
+        return ADAPTERS[implementation].notes(self)
 
     @property
     def matches(self) -> int:
@@ -576,48 +346,29 @@ class Workload:
         reason = scenario.unsupported(implementation)
         if reason is not None:
             raise ValueError(f"{implementation!r} cannot do {scenario.name!r}: {NOTES[reason]}")
+        adapter = ADAPTERS[implementation]
         expected = self.expected()
         operation = scenario.operation
-        unordered = implementation == BLINKER
-
-        if implementation == YARDSTICK:
-            if operation == "asend":
-                async_yardstick = make_async_yardstick(self.matching, scenario.asynchronous)
-                sender = self.sender
-                acall = lambda: async_yardstick(sender, a=1, b=2)  # noqa: E731
-                return self._async_case(implementation, acall, None, expected, unordered)
-            yardstick = make_yardstick(self.matching, robust=operation == "send_robust")
-            call = self.timed_call(yardstick)
-            return self._sync_case(implementation, call, None, expected, unordered)
-
-        signal = new_signal(implementation)
+        unordered = not adapter.ordered_results
+        signal = adapter.new_signal()  # None for the yardstick: nothing to connect
         if operation == "disconnect":
-            return self._disconnect_case(implementation, signal)
-        connect_all(implementation, signal, self.receivers, self.connected_to, weak=scenario.weak)
+            return self._disconnect_case(adapter, signal)
+        if signal is not None:
+            adapter.connect_all(signal, self.receivers, self.connected_to, weak=scenario.weak)
         if operation == "asend":
-            asend = signal.send_async if implementation == BLINKER else signal.asend
-            sender = self.sender
-            acall = lambda: asend(sender, a=1, b=2)  # noqa: E731
-            return self._async_case(implementation, acall, signal, expected, unordered)
+            acall = adapter.asend_call(self, signal)
+            return self._async_case(adapter, acall, signal, expected, unordered)
         if operation == "connect+disconnect":
-            cycle = _connect_disconnect_call(implementation, signal, self.extra)
-            verify = _check_connections(implementation, signal, self, cycle)
+            cycle = adapter.connect_disconnect_call(signal, self.extra)
+            verify = _check_connections(adapter, signal, self, cycle)
             case = Case(scenario, implementation, cycle, verify, workload=self, signal=signal)
-            if implementation.startswith("django"):
+            if adapter.leaves_finalizers:
                 case.tidy = lambda: _release_django_finalizers(signal, self.extra)
             return case
-        if implementation in PSYGNAL:
-            emit = signal.emit if implementation == PSYGNAL_EMIT else signal.emit_fast
-            call = self.timed_call(emit, positional=True)
-        elif operation == "send":
-            call = self.timed_call(signal.send)
-        elif operation == "send_robust":
-            call = self.timed_call(signal.send_robust)
-        else:
-            raise ValueError(f"unknown operation {operation!r}")
-        return self._sync_case(implementation, call, signal, expected, unordered)
+        call = adapter.send_call(self, signal, operation)
+        return self._sync_case(adapter, call, signal, expected, unordered)
 
-    def _disconnect_case(self, implementation: str, signal: Any) -> Case:
+    def _disconnect_case(self, adapter: Adapter, signal: Any) -> Case:
         """Disconnecting every receiver, in the scenario's order; a call is one disconnect.
 
         A timing run disconnects whole sequences (as many as its calls fill,
@@ -630,9 +381,9 @@ class Workload:
 
         def refill() -> None:
             # Django's duplicate scan would make refilling quadratic: skipped at any size.
-            with django_without_duplicate_scan(signal) if implementation in (DJANGO, DJANGO_CACHED) else nullcontext():
+            with adapter.without_duplicate_scan(signal):
                 for receiver in self.receivers:
-                    connect(implementation, signal, receiver)
+                    adapter.connect(signal, receiver)
 
         def timed(number: int) -> float:
             clock = time.perf_counter
@@ -651,48 +402,48 @@ class Workload:
             half = len(order) // 2
             for receiver in order[:half]:
                 assert disconnect(receiver) is not False, f"{receiver!r} was not connected"
-            _check_connected(implementation, signal, len(order) - half)
-            if implementation in DJANGO_API:
+            _check_connected(adapter, signal, len(order) - half)
+            if adapter.returns_results and adapter.ordered_results:
                 gone = set(order[:half])
                 left = [receiver for receiver, _ in signal.send(self.sender, a=1, b=2)]
                 assert left == [r for r in self.receivers if r not in gone], "the wrong receivers are left"
             for receiver in order[half:]:
                 disconnect(receiver)
-            _check_connected(implementation, signal, 0)
+            _check_connected(adapter, signal, 0)
 
-        case = Case(self.scenario, implementation, lambda: timed(len(order)), verify, workload=self, signal=signal)
+        case = Case(self.scenario, adapter.name, lambda: timed(len(order)), verify, workload=self, signal=signal)
         case.timed = timed
         case.tidy = lambda: _release_django_finalizers(signal)
         return case
 
     def _sync_case(
-        self, implementation: str, call: Callable[[], Any], signal: Any,
+        self, adapter: Adapter, call: Callable[[], Any], signal: Any,
         expected: list[tuple[Any, Any]], unordered: bool,
     ) -> Case:
         scenario = self.scenario
         connected = len(self.receivers)
         if scenario.live_senders or scenario.new_sender:
-            verify = _check_turns(implementation, call, self, signal, unordered)
-        elif implementation in PSYGNAL:
-            verify = _check_calls(implementation, call, signal, self)
+            verify = _check_turns(adapter, call, self, signal, unordered)
+        elif not adapter.returns_results:
+            verify = _check_calls(adapter, call, signal, self)
         else:
-            verify = _check_result(call, expected, implementation, signal, connected, unordered)
+            verify = _check_result(call, expected, adapter, signal, connected, unordered)
         # Every live sender sends once, untimed: the timing sees senders that
         # have sent before (the steady state), not a first pass through them.
         for _ in range(scenario.live_senders):
             call()
-        return Case(scenario, implementation, call, verify, workload=self, signal=signal)
+        return Case(scenario, adapter.name, call, verify, workload=self, signal=signal)
 
     def _async_case(
-        self, implementation: str, acall: Callable[[], Awaitable[Any]], signal: Any,
+        self, adapter: Adapter, acall: Callable[[], Awaitable[Any]], signal: Any,
         expected: list[tuple[Any, Any]], unordered: bool,
     ) -> Case:
         loop = asyncio.new_event_loop()
         call = lambda: loop.run_until_complete(acall())  # noqa: E731
         connected = len(self.receivers)
-        verify = _check_result(call, expected, implementation, signal, connected, unordered)
+        verify = _check_result(call, expected, adapter, signal, connected, unordered)
         return Case(
-            self.scenario, implementation, call, verify, workload=self, signal=signal, loop=loop, acall=acall
+            self.scenario, adapter.name, call, verify, workload=self, signal=signal, loop=loop, acall=acall
         )
 
 
@@ -705,39 +456,17 @@ def _run_coroutine(coroutine: Awaitable[Any]) -> Any:
     raise AssertionError("the receiver suspended")
 
 
-# --- the timed callables (each is the lambda or function that gets timed) -----------------
-
-
-def _connect_disconnect_call(implementation: str, signal: Any, receiver: Any) -> Callable[[], None]:
-    if implementation == BLINKER:
-        import blinker
-
-        any_sender = blinker.ANY
-
-        def connect_disconnect() -> None:
-            signal.connect(receiver, any_sender)
-            signal.disconnect(receiver)
-
-    else:
-
-        def connect_disconnect() -> None:
-            signal.connect(receiver)
-            signal.disconnect(receiver)
-
-    return connect_disconnect
-
-
 # --- verification -----------------------------------------------------------------------------
 
 
 def _check_result(
-    call: Callable[[], Any], expected: list[tuple[Any, Any]], implementation: str = YARDSTICK,
+    call: Callable[[], Any], expected: list[tuple[Any, Any]], adapter: Adapter = ADAPTERS[YARDSTICK],
     signal: Any = None, connected: int = 0, unordered: bool = False,
 ) -> Callable[[], None]:
     def verify() -> None:
         _check_same(call(), expected, unordered)
         if signal is not None:
-            _check_connected(implementation, signal, connected)
+            _check_connected(adapter, signal, connected)
 
     return verify
 
@@ -752,7 +481,7 @@ def _check_same(result: Any, expected: list[tuple[Any, Any]], unordered: bool) -
 
 
 def _check_turns(
-    implementation: str, call: Callable[[], Any], workload: Workload, signal: Any, unordered: bool
+    adapter: Adapter, call: Callable[[], Any], workload: Workload, signal: Any, unordered: bool
 ) -> Callable[[], None]:
     """For sends from many senders: two sends, each from the sender whose turn it is, with its results.
 
@@ -761,9 +490,9 @@ def _check_turns(
     """
 
     def sent() -> Any:
-        if implementation in PSYGNAL:
+        if not adapter.returns_results:
             result, calls = record_receiver_calls(call)
-            assert result is None, f"{implementation} returned {result!r}"
+            assert result is None, f"{adapter.name} returned {result!r}"
             sender = calls[0][1] if calls else None
             expected = [(_receiver_key(r), sender, 1, 2) for r in workload.matching]
             assert calls == expected, f"{calls!r} != {expected!r}"
@@ -783,20 +512,20 @@ def _check_turns(
             third = sent()  # a new sender may get a dead one's id: it is still another sender
             assert third is not gone(), f"sent from {third!r} again"
         if signal is not None:
-            _check_connected(implementation, signal, len(workload.receivers))
+            _check_connected(adapter, signal, len(workload.receivers))
 
     return verify
 
 
-def _check_calls(implementation: str, call: Callable[[], Any], signal: Any, workload: Workload) -> Callable[[], None]:
+def _check_calls(adapter: Adapter, call: Callable[[], Any], signal: Any, workload: Workload) -> Callable[[], None]:
     """For psygnal, which returns nothing: every receiver was called once, in order, with (S, 1, 2)."""
 
     def verify() -> None:
         result, calls = record_receiver_calls(call)
-        assert result is None, f"{implementation} returned {result!r}"
+        assert result is None, f"{adapter.name} returned {result!r}"
         expected = [(_receiver_key(r), workload.sender, 1, 2) for r in workload.matching]
         assert calls == expected, f"{calls!r} != {expected!r}"
-        _check_connected(implementation, signal, len(workload.receivers))
+        _check_connected(adapter, signal, len(workload.receivers))
 
     return verify
 
@@ -837,16 +566,16 @@ def record_receiver_calls(call: Callable[[], Any]) -> tuple[Any, list[tuple[Any,
 
 
 def _check_connections(
-    implementation: str, signal: Any, workload: Workload, call: Callable[[], None]
+    adapter: Adapter, signal: Any, workload: Workload, call: Callable[[], None]
 ) -> Callable[[], None]:
     def verify() -> None:
         call()
-        _check_connected(implementation, signal, len(workload.receivers))
-        if implementation in PSYGNAL:
-            _, calls = record_receiver_calls(lambda: signal.emit(workload.sender, 1, 2))
+        _check_connected(adapter, signal, len(workload.receivers))
+        if not adapter.returns_results:
+            _, calls = record_receiver_calls(lambda: adapter.send_once(signal, workload.sender))
             assert [key for key, *_ in calls] == [_receiver_key(r) for r in workload.matching], calls
         else:
-            result = signal.send(workload.sender, a=1, b=2)
+            result = adapter.send_once(signal, workload.sender)
             assert sorted(x for _, x in result) == sorted(x for _, x in workload.expected()), (
                 f"after connect+disconnect: {result!r}"
             )
@@ -854,11 +583,9 @@ def _check_connections(
     return verify
 
 
-def _check_connected(implementation: str, signal: Any, connected: int) -> None:
+def _check_connected(adapter: Adapter, signal: Any, connected: int) -> None:
     """Every receiver is still connected (none died: some are only weakly referenced)."""
-    if implementation == YARDSTICK:
-        return
-    count = connected_count(implementation, signal)
+    count = adapter.connected_count(signal)
     assert count == connected, f"{count} receivers connected, expected {connected}"
 
 

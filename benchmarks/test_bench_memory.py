@@ -12,7 +12,7 @@ import math
 
 import memory
 import pytest
-from scenarios import COMPILED, PURE, new_signal
+from adapters import ADAPTERS, COMPILED, PURE
 
 PARAMS = [
     pytest.param(library, id=library, marks=[pytest.mark.c_extension] if library == COMPILED else [])
@@ -23,7 +23,7 @@ PARAMS = [
 @pytest.fixture(params=PARAMS)
 def library(request: pytest.FixtureRequest) -> str:
     """A library id of ``memory.LIBRARIES`` (one that cannot be imported errors the test)."""
-    new_signal(memory.LIBRARIES[request.param])
+    ADAPTERS[memory.LIBRARIES[request.param]].new_signal()
     return request.param  # type: ignore[no-any-return]
 
 

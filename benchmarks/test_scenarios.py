@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 import scenarios
+from adapters import ADAPTERS, DJANGO, PURE
 from crowds import Store
-from scenarios import DJANGO, PURE, SCENARIOS, SCENARIOS_BY_NAME
+from scenarios import SCENARIOS, SCENARIOS_BY_NAME
 
 
 @pytest.mark.parametrize("name", ["send-live-senders-10", "send-new-sender"])
@@ -15,7 +16,7 @@ def test_a_send_from_the_wrong_sender_fails_verification(name: str) -> None:
     case.verify()
     stuck = workload.live[0] if workload.live else Store()
     send = case.signal.send
-    wrong = scenarios._check_turns(PURE, lambda: send(stuck, a=1, b=2), workload, case.signal, False)
+    wrong = scenarios._check_turns(ADAPTERS[PURE], lambda: send(stuck, a=1, b=2), workload, case.signal, False)
     with pytest.raises(AssertionError):
         wrong()
     case.close()
@@ -31,10 +32,11 @@ def test_pure_limit_is_tighter_only_where_sends_come_from_many_senders() -> None
 def test_django_built_in_bulk_holds_what_connecting_one_by_one_does() -> None:
     receivers = scenarios.make_function_receivers(scenarios.BULK_FROM)
     senders = [None] * len(receivers)
-    one_by_one, bulk = scenarios.new_signal(DJANGO), scenarios.new_signal(DJANGO)
+    django = ADAPTERS[DJANGO]
+    one_by_one, bulk = django.new_signal(), django.new_signal()
     for receiver in receivers:
-        scenarios.connect(DJANGO, one_by_one, receiver)
-    scenarios.connect_all(DJANGO, bulk, receivers, senders)
+        django.connect(one_by_one, receiver)
+    django.connect_all(bulk, receivers, senders)
     assert type(bulk.receivers) is list
     assert [entry[0] for entry in bulk.receivers] == [entry[0] for entry in one_by_one.receivers]
     assert bulk.send(None, a=1, b=2) == one_by_one.send(None, a=1, b=2)
