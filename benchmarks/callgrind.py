@@ -31,6 +31,10 @@ build that recorded it (``benchmarks.yml`` counts the base commit on its own
 runner). The report prints the compiled count the baseline holds ("cyd-c
 was") beside it. A scenario missing from the baseline fails (run
 ``--update``); so does a scenario that cannot be measured.
+
+The full gate also counts a connect and a disconnect (10 others connected)
+of the compiled backend and of Django's ``Signal``, and fails when the
+compiled count exceeds its limit, a multiple of Django's (``CONNECT_SCENARIO``).
 """
 
 from __future__ import annotations
@@ -60,6 +64,9 @@ BASELINE = Path(__file__).resolve().parent / "callgrind_baseline.json"
 #: How much more (relative to the yardstick) a send may cost than the baseline says.
 TOLERANCE = 0.03
 OPERATIONS = ("send", "send_robust")
+#: Counted against Django's own count, with the limit of its scenario: a connect and a
+#: disconnect, 10 others connected.
+CONNECT_SCENARIO = "connect-disconnect"
 MEASURED = (COMPILED, YARDSTICK)
 #: Sends per counted stretch (the difference of a 2N and an N stretch is N sends).
 SENDS = 500
@@ -220,6 +227,22 @@ def report(verdicts: list[Verdict], baseline: dict[str, Any]) -> bool:
     return not any(v.failed for v in verdicts)
 
 
+def report_connect(counts: dict[str, dict[str, float]]) -> bool:
+    """Print connect+disconnect's instructions against Django's; return whether it is within its limit.
+
+    Its limit is a multiple of Django's own count (``scenarios.CONNECT_LIMIT``),
+    so it needs no baseline: the instructions of both are counted in this run.
+    """
+    limit = SCENARIOS_BY_NAME[CONNECT_SCENARIO].compiled_limit
+    assert limit is not None
+    count = counts[CONNECT_SCENARIO]
+    ratio = count[COMPILED] / count[DJANGO]
+    passed = ratio <= limit
+    print(f"{CONNECT_SCENARIO}: cyd-c {count[COMPILED]:,.0f}, django {count[DJANGO]:,.0f}, "
+          f"{ratio:.4f}x django (limit {limit}x): {'pass' if passed else 'FAIL'}")
+    return passed
+
+
 def report_pure(counts: dict[str, dict[str, float]]) -> None:
     """Print the pure backend's instructions per send against Django's (informative: not gated)."""
     print(f"{'scenario':<28} {'cyd-py':>9} {'django':>9} {'x django':>9}")
@@ -268,10 +291,13 @@ def main(argv: list[str] | None = None) -> int:
         args.baseline.write_text(json.dumps(baselines, indent=2, sort_keys=True) + "\n")
         print(f"baseline for Python {key} written to {args.baseline}")
     passed = report(judge(counts, baselines[key]), baselines[key])
+    if not args.scenario:
+        passed = report_connect(measure([CONNECT_SCENARIO], args.sends, (COMPILED, DJANGO))) and passed
     if args.pure:
         report_pure(measure(args.scenario or gated_scenarios(), args.sends, (PURE, DJANGO)))
     print(f"callgrind gate (cyd-c instructions relative to the yardstick's, at most "
-          f"{TOLERANCE:.0%} above the baseline): {'PASS' if passed else 'FAIL'}")
+          f"{TOLERANCE:.0%} above the baseline; connect+disconnect within its limit of Django's): "
+          f"{'PASS' if passed else 'FAIL'}")
     return 0 if passed else 1
 
 

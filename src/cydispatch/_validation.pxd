@@ -11,6 +11,7 @@ cdef object _unconfigured
 cpdef object _django_settings()
 cdef object _configured_settings()
 cpdef bint should_validate() except -1
+cdef bint _debug(object settings) except -1
 cpdef long code_flags(object func) except? -2
 cpdef bint accepts_kwargs(object func, long flags) except -1
 cpdef bint is_async(object receiver, long flags) except -1

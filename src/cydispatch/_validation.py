@@ -72,8 +72,11 @@ def should_validate() -> bool:
     project there is no such switch, so receivers are always checked.
     """
     settings = _configured_settings()
-    if settings is None:
-        return True
+    return settings is None or _debug(settings)
+
+
+def _debug(settings: Any) -> bool:
+    """``settings.DEBUG`` of configured settings, read from their state when it holds it."""
     debug = _settings_state.get("DEBUG", _NOT_LOADED)
     return bool(settings.DEBUG if debug is _NOT_LOADED else debug)
 
@@ -145,11 +148,12 @@ def validate_receiver(receiver: Any, flags: int) -> None:
 
     ``flags`` are the receiver's ``code_flags``.
     """
-    if not should_validate():
+    settings = _configured_settings()  # as should_validate(), read once
+    if settings is not None and not _debug(settings):
         return
     if not callable(receiver):
         raise TypeError("Signal receivers must be callable.")
-    if _configured_settings() is not None:
+    if settings is not None:
         # Under a configured Django's DEBUG, Django reads the signature through
         # a functools.lru_cache keyed by the function: an unhashable receiver
         # (or one whose __hash__ raises) fails there, with hash()'s error.
