@@ -158,8 +158,8 @@ class SignalCore:
         self._version = 0
         self._muted = 0
         self._n_receivers = 0
-        # The plan of the last send (compiled: the next one from the same
-        # sender skips the cache); retired with the others.
+        # The plan of the last send: the next one from the same sender skips
+        # the cache. Retired with the others.
         self._last_plan = None
         # What an assignment to receivers replaced, while the lock was held:
         # released by the next sweep, after the lock (see lock_is_free).
