@@ -179,7 +179,7 @@ class SignalCore:
         return f"<{type(self).__qualname__} at {id(self):#x}>"
 
     @property
-    def receivers(self) -> ReceiverList:
+    def receivers(self) -> list[tuple[Any, ...]]:
         """The connections, in connection order.
 
         Change it in place, or assign a list to replace them all, as in Django;
@@ -216,13 +216,13 @@ class SignalCore:
             del garbage
 
     @property
-    def sender_receivers_cache(self) -> dict[Any, Plan]:
+    def sender_receivers_cache(self) -> dict[Any, Any]:
         """The plans by sender id. Clear it, or assign a dict, at any time (also holding ``lock``)."""
         with cython.critical_section(self):
             return self._cache
 
     @sender_receivers_cache.setter
-    def sender_receivers_cache(self, cache: dict[Any, Plan]) -> None:
+    def sender_receivers_cache(self, cache: dict[Any, Any]) -> None:
         if not isinstance(cache, dict):
             raise TypeError(f"sender_receivers_cache must be a dict, not {type(cache).__name__!r}.")
         with cython.critical_section(self):
