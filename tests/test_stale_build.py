@@ -77,7 +77,11 @@ def test_the_session_stops_with_the_rebuild_command(tmp_path):
         return subprocess.run(
             [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
             capture_output=True, text=True, timeout=120, cwd=tmp_path,
-            env={**os.environ, "PYTHONPATH": str(tmp_path / "src")},
+            # Only the copy: no plugin that an outer run asks every pytest to load.
+            env={
+                **{key: value for key, value in os.environ.items() if key != "PYTEST_ADDOPTS"},
+                "PYTHONPATH": str(tmp_path / "src"),
+            },
         )
 
     fresh = run()
