@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 
 import pytest
 
@@ -371,3 +372,25 @@ def test_sender_as_keyword_argument(signal):
     assert signal.send(sender=sender) == [(receiver, "ok")]
     assert signal.send_robust(sender=sender) == [(receiver, "ok")]
     assert seen == [sender, sender]
+
+
+def test_connect_gives_a_function_no_attributes(signal):
+    # Reading ``func.__dict__`` would give a function without attributes an
+    # empty dict of its own, 64 bytes for every function ever connected: the
+    # compiled check reads the function's dict where it is. A pure install
+    # has no way to read it without making it.
+    from cydispatch import _validation
+
+    if not _validation.__file__.endswith((".so", ".pyd")):
+        pytest.skip("a pure install: Python cannot ask a function for its attributes without making a __dict__")
+
+    def receiver(**kwargs):
+        return 1
+
+    referents = len(gc.get_referents(receiver))
+    signal.connect(receiver)
+    assert signal.send(None) == [(receiver, 1)]
+    assert len(gc.get_referents(receiver)) == referents
+    receiver.flag = True  # a function with attributes is still connected, through the slow path
+    signal.connect(receiver, dispatch_uid="again")
+    assert len(signal.receivers) == 2

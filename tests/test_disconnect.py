@@ -225,3 +225,24 @@ def test_has_listeners_counts_async_receivers(signal):
 
     signal.connect(receiver)
     assert signal.has_listeners() is True
+
+
+def test_first_connection_for_a_sender_of_its_own_keeps_the_order(signal):
+    # A signal whose connections are all for any sender keeps no groups by
+    # sender; the first connection for a sender of its own makes them, after
+    # removals, and sends and disconnects go on in connection order.
+    sender, other = Sender(), Sender()
+    first, second, own, last = (make_receiver(value) for value in "abcd")
+    for receiver in (first, second, make_receiver("x")):
+        signal.connect(receiver, weak=False)
+    signal.disconnect(first)
+    signal.connect(own, sender=sender, weak=False)
+    signal.connect(last, weak=False)
+    assert [response for _, response in signal.send(sender)] == ["b", "x", "c", "d"]
+    assert [response for _, response in signal.send(other)] == ["b", "x", "d"]
+    assert signal.disconnect(second) is True
+    assert signal.disconnect(own, sender=sender) is True
+    assert [response for _, response in signal.send(sender)] == ["x", "d"]
+    assert [entry[1] for entry in signal.receivers][1:] == [last]
+    assert signal.disconnect(last) is True
+    assert len(signal.receivers) == 1

@@ -169,6 +169,9 @@ def world():
         "Handler.method": Handler.__dict__["method"],
         "Handler.failing_method": Handler.__dict__["failing_method"],
         "Handler.async_method": Handler.__dict__["async_method"],
+        # A plan holds a bound method's function through this reference (the
+        # one without a callback, which weakref.ref(function) returns).
+        "weak reference to Handler.method": weakref.ref(Handler.__dict__["method"]),
         "not_weak": w.not_weak,
         "not_callable": w.not_callable,
         "unhashable": w.unhashable,

@@ -23,6 +23,8 @@ cdef extern from "_compat.h":
 
 cdef extern from "Python.h":
     object PyMethod_New(object func, object self)
+    void Py_INCREF(object obj)
+    void Py_XDECREF(PyObject *obj)
 
 cdef object _WeakMethod = weakref.WeakMethod
 cdef object _ReferenceType = weakref.ReferenceType
@@ -34,7 +36,8 @@ cdef object _MethodType = types.MethodType
 cdef class Plan:
     """What a send from one sender calls: its live receivers, ready to call.
 
-    The targets' pointers are borrowed from ``owned``, which the garbage
+    The targets' pointers are borrowed from ``owned`` (but for ``func_ref``,
+    which a target holds: see ``add_target``), which the garbage
     collector sees: a reference held only by a C pointer would hide from it a
     cycle through a strongly connected receiver (one that refers back to the
     signal), which could then never be collected. The collector never clears
@@ -42,6 +45,9 @@ cdef class Plan:
     """
 
     def __dealloc__(self):
+        cdef Py_ssize_t i
+        for i in range(self.n_sync):
+            Py_XDECREF(self.sync_targets[i].func_ref)
         PyMem_Free(self.sync_targets)
 
     cdef int add_target(self, object receiver) except -1:
@@ -70,8 +76,12 @@ cdef class Plan:
         self.owned.append(receiver)
         target.func_ref = NULL
         if kind == WEAK_METHOD:
+            # Held by the target itself, not in ``owned``: a weak reference
+            # without a callback refers strongly to nothing, so it is in no
+            # cycle that the collector must see, and a receiver costs one
+            # slot of ``owned`` less.
+            Py_INCREF(func_ref)
             target.func_ref = <PyObject *>func_ref
-            self.owned.append(func_ref)
         self.n_sync += 1
         return 0
 

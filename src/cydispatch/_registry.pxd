@@ -6,22 +6,23 @@ from cydispatch._keys cimport _make_id, any_sender
 
 
 cdef class Registry:
+    cdef public object entries
     cdef public dict index
     cdef public dict compared
-    cdef public dict shared
+    cdef public object shared
     cdef public dict by_sender
     cdef public bint method_senders
     cdef public Py_ssize_t next_seq
     cdef public list dead
 
-    cdef object _file_all(self, object entries)
+    cdef object _file_all(self, bint grouped)
 
     @cython.locals(seq=Py_ssize_t)
     cpdef bint add(self, tuple entry) except -1
     cdef object _file(self, Py_ssize_t seq, tuple entry)
 
     @cython.locals(dead=list, seq=Py_ssize_t, below=Py_ssize_t, position=Py_ssize_t)
-    cpdef Py_ssize_t remove(self, object key, object entries) except -2
+    cpdef Py_ssize_t remove(self, object key) except -2
 
     @cython.locals(compared_seq=Py_ssize_t)
     cdef Py_ssize_t _unindex(self, object key) except -2
@@ -41,4 +42,4 @@ cdef Py_ssize_t _first_equal(dict compared, object key) except -2
 
 
 @cython.locals(position=Py_ssize_t)
-cdef Py_ssize_t _find(object entries, object entry) except -1
+cdef Py_ssize_t _find(object entries, object entry, object key) except -1

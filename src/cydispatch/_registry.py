@@ -13,6 +13,10 @@ keeps it. A ``Registry`` indexes the same entries two ways:
   either never scans the registry, so a send costs the same however many
   senders exist and whichever of them are alive.
 
+While every connection is for any sender (most signals), ``receivers``
+itself is the shared group, and no other is kept: the first connection for
+a sender of its own makes the groups.
+
 Each entry is filed under its place in connection order (``seq``, rising),
 which orders a merge and gives its position in ``receivers`` without a scan:
 the seq less the number of removed seqs below it (``dead``, kept sorted). The
@@ -33,7 +37,6 @@ from ._keys import _make_id, any_sender
 
 TYPE_CHECKING = False  # typing's, without importing typing: see cydispatch/__init__.py
 if TYPE_CHECKING:
-    from collections.abc import Iterable
     from typing import Any, TypeAlias
 
     from ._entries import Entry
@@ -46,13 +49,20 @@ if TYPE_CHECKING:
 class Registry:
     """The entries of a signal, by lookup key and by sender (see the module's docstring)."""
 
-    __slots__ = ("index", "compared", "shared", "by_sender", "method_senders", "next_seq", "dead")
+    __slots__ = ("entries", "index", "compared", "shared", "by_sender", "method_senders", "next_seq", "dead")
 
-    def __init__(self, entries: Iterable[Entry] = ()) -> None:
-        self._file_all(entries)
+    def __init__(self, entries: list[Entry]) -> None:
+        #: the signal's ``receivers``, which this registry mirrors
+        self.entries = entries
+        self._file_all(False)
 
-    def _file_all(self, entries: Iterable[Entry]) -> None:
-        """File ``entries``, and nothing else, numbered from 0 in their order."""
+    def _file_all(self, grouped: bool) -> None:
+        """File the entries of ``receivers``, and nothing else, numbered from 0 in their order.
+
+        The groups are made when ``grouped`` is true or an entry is for a
+        sender of its own (see the module's docstring).
+        """
+        entries = self.entries
         #: lookup key -> the seq of its entry (the first, where an assigned list
         #: repeats a key), for the keys that a dict finds as ``==`` would (see ``exact``)
         self.index: dict[LookupKey, int] = {}
@@ -60,8 +70,10 @@ class Registry:
         #: type): Django finds a key by ``==`` over the connections, so these are
         #: compared with ``==``, as there, in connection order
         self.compared: dict[int, LookupKey] = {}
-        #: the entries for any sender
-        self.shared: Group = {}
+        #: the entries for any sender; None while ``receivers`` holds no others
+        self.shared: Group | None = (
+            {} if grouped or not all(any_sender(entry[0][1]) for entry in entries) else None
+        )
         #: sender id -> the entries for that sender only
         self.by_sender: dict[Id, Group] = {}
         #: whether a sender id is a bound method's ``(id(instance), id(function))``
@@ -84,6 +96,8 @@ class Registry:
         Django; a key's ``__eq__`` or ``__hash__`` that raises propagates.
         """
         key = entry[0]
+        if self.shared is None and not any_sender(key[1]):
+            self._file_all(True)
         seq = self.next_seq
         if exact(key):
             if self.compared and _first_equal(self.compared, key) >= 0:
@@ -101,7 +115,8 @@ class Registry:
         self.next_seq = seq + 1
         sender_id = entry[0][1]
         if any_sender(sender_id):
-            self.shared[seq] = entry
+            if self.shared is not None:
+                self.shared[seq] = entry
             return
         group = self.by_sender.get(sender_id)
         if group is None:
@@ -111,29 +126,29 @@ class Registry:
         else:
             group[seq] = entry
 
-    def remove(self, key: LookupKey, entries: list[Entry]) -> int:
-        """Unfile the entry of ``key``; return its position in ``entries``, or -1 when there is none.
+    def remove(self, key: LookupKey) -> int:
+        """Unfile the entry of ``key``; return its position in ``receivers``, or -1 when there is none.
 
-        ``entries`` is the signal's ``receivers``, which this registry mirrors;
-        the caller deletes the entry from it.
+        The caller deletes the entry from ``receivers``.
         """
         dead = self.dead
         if len(dead) > self.next_seq - len(dead):
             # Renumbering costs one pass over the live entries, fewer than the
             # removals since the last one: amortised, a constant per removal.
-            self._file_all(entries)
+            self._file_all(self.shared is not None)
             dead = self.dead
         seq = self._unindex(key)
         if seq < 0:
             return -1
         sender_id = key[1]
-        if any_sender(sender_id):
-            entry = self.shared.pop(seq)
-        else:
+        entry = None
+        if not any_sender(sender_id):
             group = self.by_sender[sender_id]
             entry = group.pop(seq)
             if not group:
                 del self.by_sender[sender_id]
+        elif self.shared is not None:
+            entry = self.shared.pop(seq)
         if seq == self.next_seq - 1:
             # The last one (the most common case: what was connected last is
             # disconnected first): every dead seq is below it, and no entry
@@ -144,9 +159,14 @@ class Registry:
             below = bisect_left(dead, seq)
             dead.insert(below, seq)
             position = seq - below
-        if position < len(entries) and entries[position] is entry:
-            return position
-        return _find(entries, entry)
+        entries = self.entries
+        if position < len(entries):
+            found = entries[position]
+            # Without groups the entry is known by its key: the first
+            # connection with an equal one, as Django finds it.
+            if found is entry or (entry is None and found[0] == key):
+                return position
+        return _find(entries, entry, key)
 
     def _unindex(self, key: LookupKey) -> int:
         """Drop the first connection (in connection order) whose key equals ``key``; its seq, or -1."""
@@ -186,8 +206,9 @@ class Registry:
     def entries_for(self, own_id: Id | None) -> list[Entry]:
         """The entries a send reaches from a sender with ``own_id`` (see ``own_id``), in order."""
         if own_id is None:
-            return list(self.shared.values())
+            return list(self.entries if self.shared is None else self.shared.values())
         # Two runs, each in connection order: sorting them by seq is a merge.
+        assert self.shared is not None  # a sender has connections of its own
         merged = sorted([*self.shared.items(), *self.by_sender[own_id].items()], key=_seq)
         return [entry for _, entry in merged]
 
@@ -227,10 +248,12 @@ def _seq(filed: tuple[int, Entry]) -> int:
     return filed[0]
 
 
-def _find(entries: list[Entry], entry: Entry) -> int:
+def _find(entries: list[Entry], entry: Entry | None, key: LookupKey) -> int:
     # Code changed ``receivers`` through list's own methods, which do not
-    # report (``list.reverse(signal.receivers)``): the entry is looked for.
+    # report (``list.reverse(signal.receivers)``): the entry is looked for,
+    # or without groups the first with an equal key.
     for position in range(len(entries)):
-        if entries[position] is entry:
+        found = entries[position]
+        if found is entry or (entry is None and found[0] == key):
             return position
     raise ValueError("entry not in receivers")

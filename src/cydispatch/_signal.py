@@ -139,9 +139,9 @@ class SignalCore:
         # Compiled only (Python never calls it): the fields a send reads
         # without a check are valid even before (or without) __init__, so
         # ``Signal.__new__(Signal).send(None)`` raises rather than crashes.
-        self._registry = Registry()
-        self._cache = {}
         self._receivers = ReceiverList()
+        self._registry = Registry(self._receivers)
+        self._cache = {}
         self._state_lock = threading.RLock()
         # Flagged until __init__ resets it: the first send then asks for the
         # lock, which only __init__ makes, and raises as Django's would.
@@ -154,7 +154,8 @@ class SignalCore:
         self._state_lock = threading.RLock()
         # Called when a receiver or sender dies, or receivers change in place.
         self._flag_sweep = sweep_flagger(self)
-        self._registry = Registry()
+        self._receivers = ReceiverList((), self._flag_sweep)
+        self._registry = Registry(self._receivers)
         self._version = 0
         self._muted = 0
         self._n_receivers = 0
@@ -164,7 +165,6 @@ class SignalCore:
         # What an assignment to receivers replaced, while the lock was held:
         # released by the next sweep, after the lock (see lock_is_free).
         self._replaced = None
-        self._receivers = ReceiverList((), self._flag_sweep)
         self.lock = threading.Lock()
         self.use_caching = use_caching
         self._cache = {}
@@ -339,7 +339,7 @@ class SignalCore:
         try:
             _garbage = self._sweep()
             receivers = self._current()
-            position = self._registry.remove(key, receivers)
+            position = self._registry.remove(key)
             if position < 0:
                 return False
             _entry = _pop_entry(receivers, position)

@@ -6,6 +6,11 @@ import sys
 from collections.abc import Iterable
 from types import FunctionType, MethodType
 
+try:
+    import cython  # type: ignore[import-untyped, import-not-found, unused-ignore]
+except ImportError:  # a pure install: see _pure_cython
+    from . import _pure_cython as cython  # type: ignore[no-redef, unused-ignore]
+
 TYPE_CHECKING = False  # typing's, without importing typing: see cydispatch/__init__.py
 if TYPE_CHECKING:
     from typing import Any
@@ -90,9 +95,20 @@ def code_flags(func: Any) -> int:
     """
     if type(func) is MethodType:
         func = func.__func__
-    if type(func) is FunctionType and not func.__dict__:
+    if type(func) is FunctionType and not _has_attributes(func):
         return func.__code__.co_flags
     return -1
+
+
+def _has_attributes(func: FunctionType) -> bool:
+    """Whether a function has attributes of its own (a ``__dict__`` that is not empty)."""
+    if cython.compiled:
+        # Its dict is read where it is: ``func.__dict__`` would give a
+        # function that has none an empty one, 64 bytes for each function
+        # ever connected (names from _validation.pxd).
+        attributes = cython.cast(cython.pointer(PyFunctionObject), func).func_dict  # type: ignore[name-defined]  # noqa: F821
+        return attributes != cython.NULL and PyDict_GET_SIZE(attributes) > 0  # type: ignore[name-defined]  # noqa: F821
+    return bool(func.__dict__)
 
 
 def accepts_kwargs(func: Any, flags: int) -> bool:
