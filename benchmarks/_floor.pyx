@@ -63,8 +63,10 @@ cdef class Floor:
     the argument array, not as the bound method: CPython's ``method_vectorcall``
     would do that same prepending one call deeper (and the interpreter unpacks
     bound methods the same way for the yardstick), so calling the function is
-    the cheaper of the two and the lower bound. The result list holds the
-    bound method objects given, as the yardstick's does.
+    the cheaper of the two and the lower bound (counted under callgrind on 10
+    bound methods: 54 instructions per receiver less on 3.11, 68 on 3.12,
+    about 3% of a call). The result list holds the bound method objects
+    given, as the yardstick's does.
     """
 
     cdef readonly tuple receivers   # what the results pair with each response

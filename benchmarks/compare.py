@@ -11,10 +11,11 @@ calls are awaited in a loop inside one running event loop). Ratios are
 quotients of those medians: "x yard" is the time over the yardstick's (the
 receivers' calls written out by hand; see PERF_NOTES.md), "x floor" over the
 floor's (the same calls from a bare C loop, ``floor.py``: what a dispatcher in
-C cannot avoid), "x django" over Django's ``Signal(use_caching=False)``. "noise" is the interquartile range of
-the rounds over their median. Then ``memory.py``'s figures (bytes per
-connected receiver, growth after connect/disconnect cycles), and a chart of
-all of it (matplotlib, from the ``bench`` extra).
+C cannot avoid), "x django" over Django's ``Signal(use_caching=False)``.
+"noise" is the interquartile range of the rounds over their median. Then
+``memory.py``'s figures (bytes per connected receiver, growth after
+connect/disconnect cycles), and a chart of all of it (matplotlib, from the
+``bench`` extra).
 
 A run prints numbers and ratios only, and exits 0 unless the chart cannot be
 drawn: a time on a shared or busy machine is no verdict. The judgements are
