@@ -28,12 +28,14 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 from crowds import BULK_FROM, django_without_duplicate_scan
-from yardstick import make_async_yardstick, make_yardstick
+from floor import make_floor
+from yardstick import YARDSTICK_SIGNAL, make_async_yardstick, make_yardstick
 
 if TYPE_CHECKING:
     from scenarios import Scenario, Workload
 
 YARDSTICK = "yardstick"
+FLOOR = "floor"
 COMPILED = "cydispatch-c"
 PURE = "cydispatch-py"
 DJANGO = "django"
@@ -65,6 +67,8 @@ NOTES: dict[str, str] = {
         "asyncio.gather): less work, different semantics."
     ),
     "yardstick-connect": "the yardstick is written for fixed receivers: nothing to connect or disconnect.",
+    "floor-connect": "the floor is made for fixed receivers: nothing to connect or disconnect.",
+    "floor-async": "the floor is a synchronous send only (the receivers' calls from a C loop).",
     "psygnal-sender": "psygnal has no per-sender connections: every slot receives every emit.",
     "psygnal-robust": (
         "psygnal has no robust emit: the first failing slot stops the emission "
@@ -294,9 +298,12 @@ class PsygnalEmitFast(Psygnal):
 class Yardstick(Adapter):
     """The yardstick (see ``yardstick.py``): no signal, generated for the workload's receivers."""
 
+    #: why it cannot connect or disconnect (a key of ``NOTES``)
+    fixed_receivers = "yardstick-connect"
+
     def unsupported(self, scenario: Scenario) -> str | None:
         if scenario.operation in CONNECTIONS:
-            return "yardstick-connect"
+            return self.fixed_receivers
         return super().unsupported(scenario)
 
     def new_signal(self) -> Any:
@@ -313,11 +320,27 @@ class Yardstick(Adapter):
         return lambda: async_yardstick(sender, a=1, b=2)
 
 
+class Floor(Yardstick):
+    """The floor (see ``floor.py``): the yardstick's calls made from a bare C loop; no ``asend``."""
+
+    fixed_receivers = "floor-connect"
+
+    def unsupported(self, scenario: Scenario) -> str | None:
+        if scenario.operation == "asend":
+            return "floor-async"
+        return super().unsupported(scenario)
+
+    def send_call(self, workload: Workload, signal: Any, operation: str) -> Callable[[], Any]:
+        floor = make_floor(workload.matching, YARDSTICK_SIGNAL)
+        return workload.timed_call(floor.send_robust if operation == "send_robust" else floor.send)
+
+
 #: Implementation id -> its adapter. The order is the order of reports.
 ADAPTERS: dict[str, Adapter] = {
     adapter.name: adapter
     for adapter in (
         Yardstick(YARDSTICK, "a function generated for exactly the connected receivers"),
+        Floor(FLOOR, "the same receivers' calls from a bare C loop (benchmarks/_floor.pyx)"),
         Cydispatch(COMPILED, "cydispatch._cdispatch.Signal (compiled)", "cydispatch._cdispatch"),
         Cydispatch(PURE, "cydispatch._pydispatch.Signal (pure Python)", "cydispatch._pydispatch"),
         Django(DJANGO, "django.dispatch.Signal(use_caching=False)", "django.dispatch", use_caching=False),

@@ -9,11 +9,13 @@ timing run of about ``--min-time`` seconds, with the garbage collector off;
 the figure is the median over the rounds, in nanoseconds per call (``asend``
 calls are awaited in a loop inside one running event loop). Ratios are
 quotients of those medians: "x yard" is the time over the yardstick's (the
-receivers' calls written out by hand; see PERF_NOTES.md), "x django" over
-Django's ``Signal(use_caching=False)``. "noise" is the interquartile range of
-the rounds over their median. Then ``memory.py``'s figures (bytes per
-connected receiver, growth after connect/disconnect cycles), and a chart of
-all of it (matplotlib, from the ``bench`` extra).
+receivers' calls written out by hand; see PERF_NOTES.md), "x floor" over the
+floor's (the same calls from a bare C loop, ``floor.py``: what a dispatcher in
+C cannot avoid), "x django" over Django's ``Signal(use_caching=False)``.
+"noise" is the interquartile range of the rounds over their median. Then
+``memory.py``'s figures (bytes per connected receiver, growth after
+connect/disconnect cycles), and a chart of all of it (matplotlib, from the
+``bench`` extra).
 
 A run prints numbers and ratios only, and exits 0 unless the chart cannot be
 drawn: a time on a shared or busy machine is no verdict. The judgements are
@@ -63,6 +65,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import gate  # noqa: E402
 import memory  # noqa: E402
+from adapters import FLOOR  # noqa: E402
 from scenarios import (  # noqa: E402
     COMPILED,
     DJANGO,
@@ -86,6 +89,7 @@ MEMORY_QUICK = (2_000, 10_000)
 
 SHORT_NAMES = {
     "yardstick": "yardstick",
+    "floor": "floor",
     "cydispatch-c": "cyd-c",
     "cydispatch-py": "cyd-py",
     "django": "django",
@@ -322,7 +326,7 @@ def print_table(results: list[tuple[Scenario, dict[str, Series]]], notes: Footno
     judged = f"{'limit':<17} {'result':<6} " if check else ""
     header = (
         f"{'scenario':<{w}} {'implementation':<19} {'ns/call':>9} {'noise':>6} "
-        f"{'x yard':>7} {'x django':>8}  {judged}{'notes'}"
+        f"{'x yard':>7} {'x floor':>7} {'x django':>8}  {judged}{'notes'}"
     )
     print(header)
     print("-" * len(header))
@@ -333,7 +337,7 @@ def print_table(results: list[tuple[Scenario, dict[str, Series]]], notes: Footno
             s = series[name]
             if s.unsupported:
                 blank = f"{'':<17} {'':<6} " if check else ""
-                print(f"{title:<{w}} {label(name):<19} {'n/a':>9} {'':>6} {'':>7} {'':>8}  {blank}"
+                print(f"{title:<{w}} {label(name):<19} {'n/a':>9} {'':>6} {'':>7} {'':>7} {'':>8}  {blank}"
                       f"{notes.ref([s.unsupported])}")
                 title = ""
                 continue
@@ -344,13 +348,15 @@ def print_table(results: list[tuple[Scenario, dict[str, Series]]], notes: Footno
             if s.error:
                 print(f"{title:<{w}} {label(name):<19} {'ERROR: ' + s.error.splitlines()[-1]}")
                 if check and name in checks:
-                    print(f"{'':<{w}} {'':<19} {'':>9} {'':>6} {'':>7} {'':>8}  {checks[name].limit!s:<17} FAIL")
+                    print(f"{'':<{w}} {'':<19} {'':>9} {'':>6} {'':>7} {'':>7} {'':>8}  "
+                          f"{checks[name].limit!s:<17} FAIL")
             else:
                 spread = s.spread
                 print(
                     f"{title:<{w}} {label(name):<19} {fmt_ns(s.median):>9} "
                     f"{'' if spread is None else f'{spread:.0%}':>6} "
                     f"{fmt_ratio(ratio(series, name, YARDSTICK)):>7} "
+                    f"{fmt_ratio(ratio(series, name, FLOOR)):>7} "
                     f"{fmt_ratio(ratio(series, name, DJANGO)):>8}  {verdict_cells}"
                     f"{notes.ref(scenario.notes(name))}"
                 )
@@ -422,6 +428,7 @@ def series_json(scenario: Scenario, series: dict[str, Series]) -> dict[str, Any]
             "calls_per_run": s.number,
             "samples_ns": s.samples,
             "x_yardstick": ratio(series, name, YARDSTICK),
+            "x_floor": ratio(series, name, FLOOR),
             "x_django": ratio(series, name, DJANGO),
             "notes": [NOTES[key] for key in scenario.notes(name)],
             "does_less": name in DOES_LESS,
@@ -536,8 +543,9 @@ def main(argv: list[str] | None = None) -> int:
     notes = Footnotes()
     print_table(results, notes, check=args.check)
     print(
-        "noise: interquartile range of the rounds over their median; x yard, x django: median over\n"
-        "the yardstick's, over Django's Signal(use_caching=False);"
+        "noise: interquartile range of the rounds over their median; x yard, x floor, x django: median\n"
+        "over the yardstick's, over the floor's (its calls from a C loop), over Django's\n"
+        "Signal(use_caching=False);"
         + (
             " limits: compiled backend (cyd-c)\n"
             "from the project issues, pure backend (cyd-py) against Django (at most its time, 0.8x its\n"

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import callgrind
 import pytest
+from adapters import FLOOR
 from scenarios import COMPILED, YARDSTICK
 
 SAMPLE = """\
@@ -53,15 +54,32 @@ def test_per_send_subtracts_the_n_stretch_from_the_2n_stretch() -> None:
 
 def test_judge_fails_beyond_the_tolerance_relative_to_the_yardstick() -> None:
     baseline = {"scenarios": {"send-1": {COMPILED: 1000.0, YARDSTICK: 1000.0}}}
-    same_build = callgrind.judge({"send-1": {COMPILED: 1020.0, YARDSTICK: 1000.0}}, baseline)
+    same_build = callgrind.judge({"send-1": {COMPILED: 1020.0, YARDSTICK: 1000.0, FLOOR: 990.0}}, baseline)
     assert [v.failed for v in same_build] == [False]
-    regressed = callgrind.judge({"send-1": {COMPILED: 1050.0, YARDSTICK: 1000.0}}, baseline)
+    regressed = callgrind.judge({"send-1": {COMPILED: 1050.0, YARDSTICK: 1000.0, FLOOR: 990.0}}, baseline)
     assert [v.failed for v in regressed] == [True]
     # Another build of the interpreter: both 10% dearer, the compiled send no worse relatively.
-    other_build = callgrind.judge({"send-1": {COMPILED: 1100.0, YARDSTICK: 1100.0}}, baseline)
+    other_build = callgrind.judge({"send-1": {COMPILED: 1100.0, YARDSTICK: 1100.0, FLOOR: 1090.0}}, baseline)
     assert [v.failed for v in other_build] == [False]
-    unknown = callgrind.judge({"send-0": {COMPILED: 10.0, YARDSTICK: 10.0}}, baseline)
+    unknown = callgrind.judge({"send-0": {COMPILED: 10.0, YARDSTICK: 10.0, FLOOR: 10.0}}, baseline)
     assert [v.failed for v in unknown] == [True]
+
+
+@pytest.mark.parametrize(
+    ("compiled", "floor", "floor_rule", "met"),
+    [
+        (1100.0, 1000.0, False, True),   # within 1.1x the yardstick
+        (1150.0, 1000.0, False, False),  # beyond it, with a floor within it
+        (1150.0, 1120.0, True, True),    # the floor is beyond 1.1x: within 5% of the floor
+        (1200.0, 1120.0, True, False),   # ... or not
+    ],
+)
+def test_issue_23_rule_is_the_yardstick_limit_or_the_floor_where_the_floor_is_beyond_it(
+    compiled: float, floor: float, floor_rule: bool, met: bool
+) -> None:
+    baseline = {"scenarios": {"send-1": {COMPILED: compiled, YARDSTICK: 1000.0}}}
+    (verdict,) = callgrind.judge({"send-1": {COMPILED: compiled, YARDSTICK: 1000.0, FLOOR: floor}}, baseline)
+    assert (verdict.floor_rule, verdict.meets_rule, verdict.failed) == (floor_rule, met, False)
 
 
 def test_no_baseline_for_this_python_skips(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -83,4 +101,4 @@ def test_the_committed_baseline_covers_every_send_scenario() -> None:
 def test_counts_one_scenario_under_valgrind() -> None:
     counts = callgrind.measure(["send-0"], sends=50)
     assert set(counts) == {"send-0"}
-    assert counts["send-0"][COMPILED] > 0 and counts["send-0"][YARDSTICK] > 0
+    assert all(counts["send-0"][name] > 0 for name in (COMPILED, YARDSTICK, FLOOR))
