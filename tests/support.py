@@ -188,7 +188,7 @@ def both(Signal, scenario):
     """Run ``scenario`` on the backend's Signal and on Django's; return the backend's result."""
     ours = scenario(Signal)
     djangos = scenario(django.dispatch.Signal)
-    assert ours == djangos
+    assert ours == djangos, (ours, djangos)
     return ours
 
 

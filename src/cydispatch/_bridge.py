@@ -19,20 +19,24 @@ caller's context when they are done, even when one failed. A synchronous
 batch that runs concurrently with them (up to 6.0) has a copy of its own,
 carried back first, in result order.
 
-One asynchronous receiver and no synchronous ones still gets a task (and,
-from 6.1, a task group): awaiting it in the caller's task would be cheaper
-but visibly different from Django. ``asyncio.current_task()`` would be the
-caller's; ``asend`` would no longer yield to the event loop when the
-receiver does not; a receiver that swallows the caller's cancellation would
-cancel it for good (a task group raises it anyway); a receiver's own
-``CancelledError`` would not end as it does in a task; and from 6.1 the
-exception that propagates would lose its ``__context__`` (the unwrapped group).
+One asynchronous receiver still gets a task: awaiting it in the caller's
+task would be cheaper but visibly different from Django.
+``asyncio.current_task()`` would be the caller's; ``asend`` would no longer
+yield to the event loop when the receiver does not; a receiver that swallows
+the caller's cancellation would cancel it for good (a task group raises it
+anyway); a receiver's own ``CancelledError`` would not end as it does in a
+task; and from 6.1 the exception that propagates would lose its
+``__context__`` (the unwrapped group). From 6.1 that task runs without the
+task group, whose bookkeeping costs a fifth of such a send, and ends as in
+one: see ``run_concurrently``; ``tests/test_asend_tasks.py`` compares each
+of these with Django's.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import sys
 from collections.abc import Awaitable, Coroutine, Generator, Mapping, Sequence
 from types import CoroutineType
@@ -131,18 +135,69 @@ def _restore(context: contextvars.Context, before: contextvars.Context) -> None:
             variable.set(value)
 
 
+def _wake(waiter: asyncio.Future[None], _task: object) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
+
+
+def _alone_outcome(task: asyncio.Task[Any], cancellation: BaseException | None) -> Any:
+    """What a task group of ``task`` alone ends with, in Django's terms: the result, or what it raises.
+
+    ``cancellation`` is the caller's, caught while the task ran. A failure
+    wins over it, and is raised chained to the group a task group would
+    raise, as Django unwraps it; a task cancelled of itself counts for
+    nothing (its response stays ``None`` in Django).
+    """
+    error = None if task.cancelled() else task.exception()
+    if error is None:
+        if cancellation is not None:
+            raise cancellation
+        return None if task.cancelled() else task.result()
+    if isinstance(error, (SystemExit, KeyboardInterrupt)):  # propagates alone, as from a task group
+        raise error
+    group = BaseExceptionGroup("unhandled errors in a TaskGroup", [error])  # type: ignore[name-defined,unused-ignore]  # noqa: F821
+    try:
+        raise group from None
+    except BaseExceptionGroup:  # type: ignore[name-defined,unused-ignore]  # noqa: F821
+        raise error  # noqa: B904 - chained to the group, as in Django
+
+
 if TASK_GROUP:
 
-    async def run_concurrently(awaitables: Sequence[Awaitable[Any]]) -> list[Any]:
-        """Run the asynchronous receivers' calls (one or more) as Django 6.1 does; return their results.
+    async def run_concurrently(receivers: Sequence[Receiver], awaitables: Sequence[Awaitable[Any]]) -> Responses:
+        """Run the asynchronous receivers' calls (one or more) as Django 6.1 does; return the responses.
 
         One coroutine, awaited straight from ``asend``: each layer between the
-        caller and the task group costs about as much as a receiver that does
+        caller and the tasks costs about as much as a receiver that does
         little. A coroutine goes to its task as it is, without calling
         ``_coroutine``: a call per receiver, in the common case, saved.
+
+        One call runs in a task of its own without the task group, which
+        would cost a fifth of the send (see the module's docstring): it is
+        awaited through a future of its own, as the group awaits its tasks,
+        so that a cancellation of the caller reaches the caller first; the
+        task is then cancelled (without the caller's message, as the group
+        cancels it), awaited to its end, and the cancellation propagates
+        unless the task failed. The event loop runs as many steps as with
+        the group.
         """
         before, shared = contextvars.copy_context(), contextvars.copy_context()
         try:
+            if len(awaitables) == 1:
+                call = awaitables[0]
+                loop = asyncio.get_running_loop()
+                task = loop.create_task(call if type(call) is CoroutineType else _coroutine(call), context=shared)
+                cancellation = None
+                while not task.done():
+                    waiter = loop.create_future()
+                    task.add_done_callback(functools.partial(_wake, waiter))
+                    try:
+                        await waiter
+                    except asyncio.CancelledError as err:
+                        if cancellation is None:
+                            cancellation = err
+                            task.cancel()
+                return [(receivers[0], _alone_outcome(task, cancellation))]
             async with asyncio.TaskGroup() as group:  # type: ignore[attr-defined,unused-ignore]
                 tasks = [
                     group.create_task(call if type(call) is CoroutineType else _coroutine(call), context=shared)
@@ -154,17 +209,19 @@ if TASK_GROUP:
             raise
         finally:
             _restore(shared, before)
-        return [task.result() for task in tasks]
+        # A task cancelled of itself is ignored by the group: its response stays None, as in Django.
+        return [(receiver, None if task.cancelled() else task.result()) for receiver, task in zip(receivers, tasks)]
 
 else:
 
-    async def run_concurrently(awaitables: Sequence[Awaitable[Any]]) -> list[Any]:
-        """Run the asynchronous receivers' calls (one or more) as the installed Django does; return their results."""
+    async def run_concurrently(receivers: Sequence[Receiver], awaitables: Sequence[Awaitable[Any]]) -> Responses:
+        """Run the asynchronous receivers' calls (one or more) as the installed Django does; return the responses."""
         before, shared = contextvars.copy_context(), contextvars.copy_context()
         try:
-            return list(await asyncio.gather(*(_in_context(awaitable, shared) for awaitable in awaitables)))
+            results = await asyncio.gather(*(_in_context(awaitable, shared) for awaitable in awaitables))
         finally:
             _restore(shared, before)
+        return list(zip(receivers, results))
 
 
 def _async_calls(
@@ -183,8 +240,7 @@ def send_to_async_receivers(
     """Run asynchronous ``receivers`` concurrently from synchronous code."""
 
     async def run_all() -> Responses:
-        results = await run_concurrently(_async_calls(signal, sender, named, receivers, robust))
-        return list(zip(receivers, results))
+        return await run_concurrently(receivers, _async_calls(signal, sender, named, receivers, robust))
 
     return async_to_sync(run_all)()
 
@@ -195,37 +251,60 @@ _call_sync = sync_to_async(call_receivers)
 _call_sync_robust = sync_to_async(call_receivers_robust)
 
 
-async def asend(signal: _SignalLike, sender: object, named: Mapping[str, Any], robust: bool) -> Responses:
-    """The body of ``Signal.asend`` (``robust=False``) and ``Signal.asend_robust``."""
+async def _no_responses() -> Responses:
+    return []
+
+
+def asend(signal: _SignalLike, sender: object, named: Mapping[str, Any], robust: bool) -> Awaitable[Responses]:
+    """What ``Signal.asend`` (``robust=False``) and ``Signal.asend_robust`` await.
+
+    The receivers are found now, and one coroutine returned that does the
+    rest: a coroutine of this function's own would be one more layer, which
+    every step of the receivers' tasks goes through.
+    """
     if signal._muted:
-        return []
+        return _no_responses()
     sync_receivers, async_receivers = signal._receivers_to_call(sender)
+    call_sync = _call_sync_robust if robust else _call_sync
     if not async_receivers:
         if not sync_receivers:
-            return []
+            return _no_responses()
         # sync_to_async carries the batch's context changes back itself.
-        batch: Responses = await (_call_sync_robust if robust else _call_sync)(signal, sender, named, sync_receivers)
-        return batch
+        return call_sync(signal, sender, named, sync_receivers)  # type: ignore[no-any-return]
     # An empty synchronous batch is not run at all: Django 6.1 awaits a
     # coroutine that returns [] in its place, which nothing can observe.
-    responses: Responses = []
-    if SYNC_BATCH_FIRST or not sync_receivers:
-        if sync_receivers:
-            responses = await (_call_sync_robust if robust else _call_sync)(signal, sender, named, sync_receivers)
-        results = await run_concurrently(_async_calls(signal, sender, named, async_receivers, robust))
-        return responses + list(zip(async_receivers, results))
-    # As in Django up to 6.0, the asynchronous receivers' tasks are created,
-    # and so start, before the one that runs the synchronous batch.
-    call_sync = _call_sync_robust if robust else _call_sync
-    before, shared, own = contextvars.copy_context(), contextvars.copy_context(), contextvars.copy_context()
+    if not sync_receivers:
+        return run_concurrently(async_receivers, _async_calls(signal, sender, named, async_receivers, robust))
+    if SYNC_BATCH_FIRST:
+        return _sync_batch_first(call_sync(signal, sender, named, sync_receivers), signal, sender, named,
+                                 async_receivers, robust)
     calls = _async_calls(signal, sender, named, async_receivers, robust)
+    return _sync_batch_beside(call_sync(signal, sender, named, sync_receivers), async_receivers, calls)
+
+
+async def _sync_batch_first(
+    batch: Awaitable[Responses], signal: object, sender: object, named: Mapping[str, Any],
+    receivers: Sequence[Receiver], robust: bool,
+) -> Responses:
+    """The synchronous batch, then the asynchronous receivers, called only then (Django 6.1)."""
+    responses = await batch
+    return responses + await run_concurrently(receivers, _async_calls(signal, sender, named, receivers, robust))
+
+
+async def _sync_batch_beside(
+    batch: Awaitable[Responses], receivers: Sequence[Receiver], calls: Sequence[Awaitable[Any]]
+) -> Responses:
+    """The synchronous batch concurrently with the asynchronous receivers (Django up to 6.0).
+
+    As there, the asynchronous receivers' tasks are created, and so start,
+    before the one that runs the synchronous batch.
+    """
+    before, shared, own = contextvars.copy_context(), contextvars.copy_context(), contextvars.copy_context()
     receivers_done = asyncio.gather(*(_in_context(call, shared) for call in calls))
     try:
         sync_responses: Responses
-        sync_responses, results = await asyncio.gather(
-            _in_context(call_sync(signal, sender, named, sync_receivers), own), receivers_done
-        )
+        sync_responses, results = await asyncio.gather(_in_context(batch, own), receivers_done)
     finally:
         _restore(own, before)
         _restore(shared, before)
-    return sync_responses + list(zip(async_receivers, results))
+    return sync_responses + list(zip(receivers, results))

@@ -1,0 +1,196 @@
+"""How ``asend`` runs its asynchronous receivers, seen from the caller and from them, as in Django.
+
+Each scenario runs on the backend's ``Signal`` and on stock Django's in the
+same run (``support.both``), with one asynchronous receiver (which the core
+may run without a task group or a gather) and with two: the task each
+receiver runs in, the context it sees and what comes back of it, a failure's
+type and chaining, the caller's cancellation (also one the receiver swallows,
+or one with a message), a receiver that cancels itself, and what other tasks
+see of the event loop meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import sys
+
+import django
+import django.dispatch
+import pytest
+from support import both
+
+pytestmark = [
+    pytest.mark.skipif(not hasattr(django.dispatch.Signal, "asend"), reason="Django before 5.0 has no asend"),
+]
+
+VARIABLE: contextvars.ContextVar[str] = contextvars.ContextVar("test_asend_tasks", default="unset")
+
+#: Receivers a scenario connects: one (the case a core may run without the
+#: machinery) or two (the machinery itself).
+COUNTS = [1, 2]
+
+
+def run(coroutine):
+    return asyncio.run(asyncio.wait_for(coroutine, 30))
+
+
+def connected(Signal, receiver, count):
+    """A signal with ``receiver`` and, for ``count`` 2, a second receiver that returns "second"."""
+    signal = Signal()
+    signal.connect(receiver, weak=False)
+    if count == 2:
+
+        async def second(**kwargs):
+            return "second"
+
+        signal.connect(second, weak=False)
+    return signal
+
+
+@pytest.mark.parametrize("count", COUNTS)
+@pytest.mark.parametrize("method", ["asend", "asend_robust"])
+def test_a_receiver_runs_in_a_task_of_its_own_on_a_copy_of_the_context(Signal, count, method):
+    def scenario(Signal):
+        async def receiver(**kwargs):
+            seen = (asyncio.current_task() is not kwargs["caller"], VARIABLE.get())
+            VARIABLE.set("changed")
+            return seen
+
+        async def caller():
+            VARIABLE.set("caller's")
+            signal = connected(Signal, receiver, count)
+            responses = await getattr(signal, method)(None, caller=asyncio.current_task())
+            after.append(VARIABLE.get())
+            return [response for _, response in responses]
+
+        return run(caller())
+
+    after = []
+    assert both(Signal, scenario)[0] == (True, "caller's")
+    # What the receiver changed reaches the caller here; Django drops it before 6.1 (ticket 36714).
+    assert after[0] == "changed"
+
+
+@pytest.mark.parametrize("count", COUNTS)
+def test_a_failure_propagates_as_django_chains_it(Signal, count):
+    def scenario(Signal):
+        async def receiver(**kwargs):
+            raise ValueError("boom")
+
+        async def caller():
+            try:
+                await connected(Signal, receiver, count).asend(None)
+            except ValueError as err:
+                context = err.__context__
+                return (
+                    str(err), type(context).__name__, str(context),
+                    [type(e).__name__ for e in getattr(context, "exceptions", ())], err.__cause__,
+                )
+            return "no error"
+
+        return run(caller())
+
+    both(Signal, scenario)
+
+
+@pytest.mark.parametrize("count", COUNTS)
+@pytest.mark.parametrize("swallow", [False, True], ids=["cancelled", "swallowed"])
+@pytest.mark.parametrize("message", [None, "stop"])
+def test_cancelling_the_caller_cancels_the_receiver(Signal, count, swallow, message):
+    def scenario(Signal):
+        events = []
+
+        async def receiver(**kwargs):
+            try:
+                await asyncio.sleep(10)
+            except asyncio.CancelledError as err:
+                events.append(("receiver cancelled", err.args))
+                if not swallow:
+                    raise
+            return "went on"
+
+        async def caller():
+            task = asyncio.ensure_future(connected(Signal, receiver, count).asend(None))
+            for _ in range(5):
+                await asyncio.sleep(0)
+            task.cancel(message)
+            try:
+                outcome = await task
+            except asyncio.CancelledError as err:
+                outcome = ("CancelledError", err.args)
+            return outcome, events, task.cancelling()
+
+        return run(caller())
+
+    outcome, events, _ = both(Signal, scenario)
+    assert outcome[0] == "CancelledError"
+    assert events[0][0] == "receiver cancelled"
+
+
+@pytest.mark.parametrize("count", COUNTS)
+def test_a_receiver_that_cancels_itself(Signal, count):
+    def scenario(Signal):
+        async def receiver(**kwargs):
+            raise asyncio.CancelledError("by itself")
+
+        async def caller():
+            try:
+                responses = await connected(Signal, receiver, count).asend(None)
+            except asyncio.CancelledError as err:
+                return "CancelledError", err.args, asyncio.current_task().cancelling()
+            return [response for _, response in responses]
+
+        return run(caller())
+
+    both(Signal, scenario)
+
+
+@pytest.mark.parametrize("count", COUNTS)
+def test_a_base_exception_propagates(Signal, count):
+    class Stop(BaseException):
+        pass
+
+    def scenario(Signal):
+        async def receiver(**kwargs):
+            raise Stop("stop")
+
+        async def caller():
+            try:
+                await connected(Signal, receiver, count).asend(None)
+            except Stop as err:
+                return "Stop", type(err.__context__).__name__
+            return "no error"
+
+        return run(caller())
+
+    both(Signal, scenario)
+
+
+@pytest.mark.parametrize("count", COUNTS)
+def test_other_tasks_run_while_the_receivers_do(Signal, count):
+    # The send yields to the event loop as Django's does: a task started
+    # before it runs before the receiver finishes, even one that never awaits.
+    def scenario(Signal):
+        events = []
+
+        async def receiver(**kwargs):
+            events.append("receiver")
+            return "done"
+
+        async def other():
+            events.append("other")
+
+        async def caller():
+            started = asyncio.ensure_future(other())
+            responses = await connected(Signal, receiver, count).asend(None)
+            await started
+            return [response for _, response in responses], events
+
+        return run(caller())
+
+    both(Signal, scenario)
+
+
+def test_the_scenarios_cover_the_one_receiver_case():
+    assert 1 in COUNTS and sys.version_info >= (3, 10)
