@@ -70,7 +70,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import floor  # noqa: E402
 from adapters import FLOOR  # noqa: E402
 from scenarios import (  # noqa: E402
-    ASEND_ONE_LIMIT, ASEND_TEN_LIMIT, COMPILED, CONNECT_LIMIT, DJANGO, PURE, SCENARIOS, SCENARIOS_BY_NAME, YARDSTICK,
+    ASEND_ONE_LIMIT,
+    ASEND_TEN_LIMIT,
+    COMPILED,
+    CONNECT_LIMIT,
+    DJANGO,
+    PURE,
+    SCENARIOS,
+    SCENARIOS_BY_NAME,
+    YARDSTICK,
 )
 
 BASELINE = Path(__file__).resolve().parent / "callgrind_baseline.json"

@@ -270,7 +270,7 @@ def asend(signal: _SignalLike, sender: object, named: Mapping[str, Any], robust:
         if not sync_receivers:
             return _no_responses()
         # sync_to_async carries the batch's context changes back itself.
-        return call_sync(signal, sender, named, sync_receivers)  # type: ignore[no-any-return]
+        return call_sync(signal, sender, named, sync_receivers)
     # An empty synchronous batch is not run at all: Django 6.1 awaits a
     # coroutine that returns [] in its place, which nothing can observe.
     if not sync_receivers:

@@ -107,7 +107,7 @@ def _has_attributes(func: FunctionType) -> bool:
         # function that has none an empty one, 64 bytes for each function
         # ever connected (names from _validation.pxd).
         attributes = cython.cast(cython.pointer(PyFunctionObject), func).func_dict  # type: ignore[name-defined]  # noqa: F821
-        return attributes != cython.NULL and PyDict_GET_SIZE(attributes) > 0  # type: ignore[name-defined]  # noqa: F821
+        return attributes != cython.NULL and PyDict_GET_SIZE(attributes) > 0  # type: ignore[name-defined,no-any-return]  # noqa: F821
     return bool(func.__dict__)
 
 
