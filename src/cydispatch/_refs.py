@@ -7,6 +7,11 @@ weak and strong references alike.
 
 from __future__ import annotations
 
+try:
+    import cython  # type: ignore[import-untyped, import-not-found, unused-ignore]
+except ImportError:  # a pure install: see _pure_cython
+    from . import _pure_cython as cython  # type: ignore[no-redef, unused-ignore]
+
 import itertools
 import weakref
 from types import FunctionType, MethodType
@@ -26,6 +31,8 @@ if TYPE_CHECKING:
 # namespace, where a patch puts it: compiled, that costs less than a module
 # attribute lookup.
 _weakref_names = vars(weakref)
+#: ``weakref.ref`` itself, which compiled code calls through the C API when it is not patched.
+_ref_type = weakref.ref
 
 
 def strong_ref(obj: Any) -> Ref:
@@ -55,7 +62,7 @@ def receiver_ref(receiver: Any, weak: bool, on_death: DeathCallback) -> Any:
             and hasattr(receiver, "__func__")
         ):
             return weakref.WeakMethod(receiver, on_death)
-        return _weakref_names["ref"](receiver, on_death)
+        return _new_ref(receiver, on_death)
     except TypeError as err:
         # Django's error, as it is; the hint is a note (shown with the traceback).
         if hasattr(err, "add_note"):
@@ -80,10 +87,17 @@ def sender_ref(sender: Any, on_death: DeathCallback) -> Ref | None:
             # A bound method is made anew at each access: a reference to the
             # one given would die at once (Django 6.0 loses such connections).
             return weakref.WeakMethod(sender, on_death)
-        ref: Ref = _weakref_names["ref"](sender, on_death)
-        return ref
+        return _new_ref(sender, on_death)
     except TypeError:
         return strong_ref(sender)
+
+
+def _new_ref(obj: Any, on_death: DeathCallback) -> Ref:
+    """``weakref.ref(obj, on_death)``, with the ``weakref.ref`` the module holds now (see above)."""
+    ref = _weakref_names["ref"]
+    if cython.compiled and ref is _ref_type:
+        return PyWeakref_NewRef(obj, on_death)  # type: ignore[name-defined,no-any-return]  # noqa: F821
+    return ref(obj, on_death)  # type: ignore[no-any-return]
 
 
 def identity_ref(obj: Any) -> Ref | None:

@@ -10,6 +10,9 @@ cdef extern from "Python.h":
     Py_ssize_t PyDict_GET_SIZE(PyObject *mapping)
 
 
+# Module constants as C globals (see _keys.pxd).
+cdef object FunctionType
+cdef object MethodType
 cdef long CO_VARKEYWORDS
 cdef long CO_COROUTINE
 cdef dict _modules
@@ -23,7 +26,7 @@ cdef object _configured_settings()
 cpdef bint should_validate() except -1
 cdef bint _debug(object settings) except -1
 cpdef long code_flags(object func) except? -2
-cdef bint _has_attributes(object func) except -1
+cpdef bint _has_attributes(object func) except -1
 cpdef bint accepts_kwargs(object func, long flags) except -1
 cpdef bint is_async(object receiver, long flags) except -1
 cpdef validate_receiver(object receiver, long flags)
