@@ -228,20 +228,34 @@ def test_a_send_gives_back_every_reference(path):
     for _ in range(100):
         path.once()
     watched = path.watched()
-    gc.collect()  # a failed send's error, traceback and frames may form cycles: not a leak
-    before = {name: sys.getrefcount(obj) for name, obj in watched.items()}
+    before = settled_counts(watched)
     for _ in range(REFERENCE_SENDS):
         path.once()
-    # asend's synchronous batch runs in asgiref's worker thread, which may still
-    # be dropping the last send's objects when the event loop has its result:
-    # the counts are read until they settle (a leak of one per send never does).
+    # A leak of one reference per send never settles back to ``before``.
     for _ in range(50):
-        gc.collect()
-        after = {name: sys.getrefcount(obj) for name, obj in watched.items()}
+        after = settled_counts(watched)
         if after == before:
             break
-        time.sleep(0.02)
     assert {name: after[name] - before[name] for name in watched if after[name] != before[name]} == {}
+
+
+def settled_counts(watched):
+    """The reference counts of ``watched``, once two reads 20 ms apart agree.
+
+    asend's synchronous batch runs in asgiref's worker thread, which may still
+    be dropping the last send's objects when the event loop has its result,
+    before the first measure as after the last; a failed send's error,
+    traceback and frames may form cycles, which are collected first.
+    """
+    counts = None
+    for _ in range(50):
+        gc.collect()
+        current = {name: sys.getrefcount(obj) for name, obj in watched.items()}
+        if current == counts:
+            break
+        counts = current
+        time.sleep(0.02)
+    return counts
 
 
 def test_memory_stays_flat(path):
