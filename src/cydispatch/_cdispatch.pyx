@@ -238,6 +238,8 @@ cdef int _call_guarded(FastSignal self, list receivers, PyObject **stack, PyObje
     return 0
 
 
+@cython.boundscheck(False)  # i < len(receivers), a list no other code can reach
+@cython.wraparound(False)
 cdef list _call_receivers(list receivers, PyObject **stack, PyObject *names_out, int robust):
     """Call each of ``receivers`` on ``stack[1:]`` with keywords ``names_out``; return the list.
 
