@@ -19,17 +19,17 @@ caller's context when they are done, even when one failed. A synchronous
 batch that runs concurrently with them (up to 6.0) has a copy of its own,
 carried back first, in result order.
 
-One asynchronous receiver still gets a task: awaiting it in the caller's
-task would be cheaper but visibly different from Django.
+Each asynchronous receiver gets a task: awaiting one receiver in the
+caller's task would be cheaper but visibly different from Django.
 ``asyncio.current_task()`` would be the caller's; ``asend`` would no longer
 yield to the event loop when the receiver does not; a receiver that swallows
 the caller's cancellation would cancel it for good (a task group raises it
 anyway); a receiver's own ``CancelledError`` would not end as it does in a
 task; and from 6.1 the exception that propagates would lose its
-``__context__`` (the unwrapped group). From 6.1 that task runs without the
-task group, whose bookkeeping costs a fifth of such a send, and ends as in
-one: see ``run_concurrently``; ``tests/test_asend_tasks.py`` compares each
-of these with Django's.
+``__context__`` (the unwrapped group). From 6.1 the tasks run as in a task
+group, without the ``TaskGroup`` object: see ``run_concurrently``;
+``tests/test_asend_tasks.py`` compares each of these with Django's, with one
+receiver and with two.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ import functools
 import sys
 from collections.abc import Awaitable, Coroutine, Generator, Mapping, Sequence
 from types import CoroutineType
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 from asgiref.sync import async_to_sync, sync_to_async
 
@@ -135,59 +135,121 @@ def _restore(context: contextvars.Context, before: contextvars.Context) -> None:
             variable.set(value)
 
 
+class _Group:
+    """What a task group keeps of its tasks while they run: their failures, and whether it aborted."""
+
+    __slots__ = ("tasks", "pending", "errors", "aborting", "waiter")
+
+    def __init__(self, tasks: list[asyncio.Task[Any]]) -> None:
+        self.tasks = tasks
+        self.pending = len(tasks)
+        #: the failures, in the order the tasks ended
+        self.errors: list[BaseException] = []
+        self.aborting = False
+        self.waiter: asyncio.Future[None] | None = None
+
+    def abort(self) -> None:
+        """Cancel every task still running (once: the group aborts once)."""
+        self.aborting = True
+        for task in self.tasks:
+            if not task.done():
+                task.cancel()
+
+    def task_done(self, task: asyncio.Task[Any]) -> None:
+        """A task's done callback: count it, keep its failure, abort the others on the first."""
+        self.pending -= 1
+        if not task.cancelled():
+            error = task.exception()
+            if error is not None:
+                self.errors.append(error)
+                if not self.aborting:
+                    self.abort()
+        if not self.pending and self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(None)
+
+
+def _fail(errors: list[BaseException]) -> NoReturn:
+    """Raise what a task group raises for its tasks' ``errors`` (in the order the tasks ended), as Django sees it.
+
+    The first ``SystemExit`` or ``KeyboardInterrupt`` propagates alone;
+    otherwise the failures, in a group that Django unwraps when it holds one
+    (the failure is then chained to the group).
+    """
+    for error in errors:
+        if isinstance(error, (SystemExit, KeyboardInterrupt)):
+            raise error
+    group = BaseExceptionGroup("unhandled errors in a TaskGroup", errors)  # type: ignore[name-defined,unused-ignore]  # noqa: F821
+    if len(errors) > 1:
+        raise group from None
+    try:
+        raise group from None
+    except BaseExceptionGroup:  # type: ignore[name-defined,unused-ignore]  # noqa: F821
+        raise errors[0]  # noqa: B904 - chained to the group, as in Django
+
+
+def _results(
+    tasks: Sequence[asyncio.Task[Any]], errors: list[BaseException], cancellation: BaseException | None
+) -> list[Any]:
+    """The results of a group's ``tasks``, or what it raises (``cancellation``: the caller's, caught meanwhile).
+
+    Failures come first (see ``_fail``), then the caller's cancellation. A
+    task cancelled of itself (or by the group) leaves its response ``None``.
+    """
+    if errors:
+        _fail(errors)
+    if cancellation is not None:
+        raise cancellation
+    return [None if task.cancelled() else task.result() for task in tasks]
+
+
+def _result(task: asyncio.Task[Any], cancellation: BaseException | None) -> Any:
+    """``_results`` of a group of ``task`` alone, without the lists."""
+    if task.cancelled():
+        if cancellation is not None:
+            raise cancellation
+        return None
+    error = task.exception()
+    if error is not None:
+        _fail([error])
+    if cancellation is not None:
+        raise cancellation
+    return task.result()
+
+
 def _wake(waiter: asyncio.Future[None], _task: object) -> None:
     if not waiter.done():
         waiter.set_result(None)
 
 
-def _alone_outcome(task: asyncio.Task[Any], cancellation: BaseException | None) -> Any:
-    """What a task group of ``task`` alone ends with, in Django's terms: the result, or what it raises.
-
-    ``cancellation`` is the caller's, caught while the task ran. A failure
-    wins over it, and is raised chained to the group a task group would
-    raise, as Django unwraps it; a task cancelled of itself counts for
-    nothing (its response stays ``None`` in Django).
-    """
-    error = None if task.cancelled() else task.exception()
-    if error is None:
-        if cancellation is not None:
-            raise cancellation
-        return None if task.cancelled() else task.result()
-    if isinstance(error, (SystemExit, KeyboardInterrupt)):  # propagates alone, as from a task group
-        raise error
-    group = BaseExceptionGroup("unhandled errors in a TaskGroup", [error])  # type: ignore[name-defined,unused-ignore]  # noqa: F821
-    try:
-        raise group from None
-    except BaseExceptionGroup:  # type: ignore[name-defined,unused-ignore]  # noqa: F821
-        raise error  # noqa: B904 - chained to the group, as in Django
-
-
 if TASK_GROUP:
 
     async def run_concurrently(receivers: Sequence[Receiver], awaitables: Sequence[Awaitable[Any]]) -> Responses:
-        """Run the asynchronous receivers' calls (one or more) as Django 6.1 does; return the responses.
+        """Run the asynchronous receivers' calls as Django 6.1 does; return the responses.
 
         One coroutine, awaited straight from ``asend``: each layer between the
         caller and the tasks costs about as much as a receiver that does
         little. A coroutine goes to its task as it is, without calling
         ``_coroutine``: a call per receiver, in the common case, saved.
 
-        One call runs in a task of its own without the task group, which
-        would cost a fifth of the send (see the module's docstring): it is
-        awaited through a future of its own, as the group awaits its tasks,
-        so that a cancellation of the caller reaches the caller first; the
-        task is then cancelled (without the caller's message, as the group
-        cancels it), awaited to its end, and the cancellation propagates
-        unless the task failed. The event loop runs as many steps as with
-        the group.
+        The tasks run as in an ``asyncio.TaskGroup``, without one: its
+        bookkeeping costs a tenth of a send to ten receivers and a fifth of
+        one to a single receiver (see ``_Group``). They are awaited through a
+        future of their own, as the group awaits them, so that a cancellation
+        of the caller reaches the caller first; the tasks are then cancelled
+        (without the caller's message, as the group cancels them) and awaited
+        to their end. The first failure cancels the others. The event loop
+        runs as many steps as with the group.
         """
         before, shared = contextvars.copy_context(), contextvars.copy_context()
-        try:
-            if len(awaitables) == 1:
-                call = awaitables[0]
-                loop = asyncio.get_running_loop()
-                task = loop.create_task(call if type(call) is CoroutineType else _coroutine(call), context=shared)
-                cancellation = None
+        loop = asyncio.get_running_loop()
+        if len(awaitables) == 1:
+            # One task (the commonest case) needs none of the group's
+            # bookkeeping, nor its lists: it is awaited, and its failure
+            # taken, at its end.
+            call = awaitables[0]
+            task = loop.create_task(call if type(call) is CoroutineType else _coroutine(call), context=shared)
+            cancellation = None
+            try:
                 while not task.done():
                     waiter = loop.create_future()
                     task.add_done_callback(functools.partial(_wake, waiter))
@@ -197,20 +259,30 @@ if TASK_GROUP:
                         if cancellation is None:
                             cancellation = err
                             task.cancel()
-                return [(receivers[0], _alone_outcome(task, cancellation))]
-            async with asyncio.TaskGroup() as group:  # type: ignore[attr-defined,unused-ignore]
-                tasks = [
-                    group.create_task(call if type(call) is CoroutineType else _coroutine(call), context=shared)
-                    for call in awaitables
-                ]
-        except BaseExceptionGroup as failures:  # type: ignore[name-defined,unused-ignore]  # noqa: F821
-            if len(failures.exceptions) == 1:
-                raise failures.exceptions[0]  # noqa: B904 - chained to the group, as in Django
-            raise
+            finally:
+                _restore(shared, before)
+            return [(receivers[0], _result(task, cancellation))]
+        tasks = [
+            loop.create_task(call if type(call) is CoroutineType else _coroutine(call), context=shared)
+            for call in awaitables
+        ]
+        cancellation = None
+        group = _Group(tasks)
+        try:
+            task_done = group.task_done
+            for task in group.tasks:
+                task.add_done_callback(task_done)
+            while group.pending:
+                group.waiter = loop.create_future()
+                try:
+                    await group.waiter
+                except asyncio.CancelledError as err:
+                    if not group.aborting:
+                        cancellation = err
+                        group.abort()
         finally:
             _restore(shared, before)
-        # A task cancelled of itself is ignored by the group: its response stays None, as in Django.
-        return [(receiver, None if task.cancelled() else task.result()) for receiver, task in zip(receivers, tasks)]
+        return list(zip(receivers, _results(tasks, group.errors, cancellation)))
 
 else:
 
