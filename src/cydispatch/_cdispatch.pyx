@@ -14,6 +14,7 @@ Everything else (connections, caches, their invalidation, the locking) is
 
 cimport cython
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
+from cpython.method cimport PyMethod_Check, PyMethod_GET_FUNCTION, PyMethod_GET_SELF
 from cpython.object cimport PyObject
 from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE
 
@@ -244,21 +245,36 @@ cdef list _call_receivers(list receivers, PyObject **stack, PyObject *names_out,
     """Call each of ``receivers`` on ``stack[1:]`` with keywords ``names_out``; return the list.
 
     Each receiver is replaced by its ``(receiver, response)`` pair, in place.
-    ``stack[0]`` is free, so a callee (a bound method, say) may use it to
-    prepend an argument without copying the array.
+    ``stack[0]`` is free: a bound method's function is called with the
+    instance put there, as the method's own vectorcall would (that is most
+    receivers of a weakly connected method, whose bound method is made anew
+    for each send), and any other callee may use it to prepend an argument
+    without copying the array (PY_VECTORCALL_ARGUMENTS_OFFSET).
     """
     cdef Py_ssize_t i
-    cdef size_t no_positional = 0 | PY_VECTORCALL_ARGUMENTS_OFFSET
+    cdef PyObject *callee
+    cdef PyObject **arguments
+    cdef size_t nargsf
     for i in range(len(receivers)):
         receiver = receivers[i]
+        if PyMethod_Check(receiver):
+            # Borrowed from the method, which ``receiver`` holds.
+            stack[0] = PyMethod_GET_SELF(receiver)
+            callee = PyMethod_GET_FUNCTION(receiver)
+            arguments = stack
+            nargsf = 1
+        else:
+            callee = <PyObject *>receiver
+            arguments = stack + 1
+            nargsf = 0 | PY_VECTORCALL_ARGUMENTS_OFFSET
         if robust:
             try:
-                response = PyObject_Vectorcall(<PyObject *>receiver, stack + 1, no_positional, names_out)
+                response = PyObject_Vectorcall(callee, arguments, nargsf, names_out)
             except Exception as err:
                 log_robust_failure(receiver, err)
                 response = err
         else:
-            response = PyObject_Vectorcall(<PyObject *>receiver, stack + 1, no_positional, names_out)
+            response = PyObject_Vectorcall(callee, arguments, nargsf, names_out)
         receivers[i] = (receiver, response)
     return receivers
 

@@ -4,17 +4,27 @@
 
 #include <Python.h>
 
-/* A new reference to a weak reference's object, or to None once it died. */
+/* A new reference to a weak reference's object, or to None once it died.
+   ``ref`` is a weakref.ref or a weakref.WeakMethod, whose base it is (the
+   plans check the type when they take a reference).
+   With the GIL, the object is read in place, as PyWeakref_GET_OBJECT reads it
+   up to 3.14 (a dead one reads as None, or has no references left while the
+   trashcan delays clearing its weak references): PyWeakref_GetRef, from 3.13,
+   costs a call and a type check per receiver of every send. Without the GIL,
+   or once the field may be gone (3.15), PyWeakref_GetRef does it safely. */
 static inline PyObject *cyd_deref(PyObject *ref) {
-#if PY_VERSION_HEX >= 0x030D0000
+#if defined(Py_GIL_DISABLED) || PY_VERSION_HEX >= 0x030F0000
     PyObject *obj;
     if (PyWeakref_GetRef(ref, &obj) < 0) return NULL;
     if (obj == NULL) Py_RETURN_NONE;
     return obj;
 #else
-    PyObject *obj = PyWeakref_GET_OBJECT(ref);
-    Py_INCREF(obj);
-    return obj;
+    PyObject *obj = ((PyWeakReference *)ref)->wr_object;
+    if (Py_REFCNT(obj) > 0) {
+        Py_INCREF(obj);
+        return obj;
+    }
+    Py_RETURN_NONE;
 #endif
 }
 

@@ -109,14 +109,22 @@ cdef class Plan:
         func = cyd_deref(target.func_ref)
         return None if func is None else PyMethod_New(func, receiver)
 
+    @cython.boundscheck(False)  # live < n_sync: the list's length
+    @cython.wraparound(False)
     cpdef list live_sync(self):
         """The live synchronous receivers, in connection order."""
-        cdef list receivers = []
+        # Made at its full length, then cut to the live ones: appending would
+        # grow it several times in each send.
+        cdef list receivers = [None] * self.n_sync
         cdef Py_ssize_t i
+        cdef Py_ssize_t live = 0
         for i in range(self.n_sync):
             receiver = self.live_receiver(i)
             if receiver is not None:
-                receivers.append(receiver)
+                receivers[live] = receiver
+                live += 1
+        if live < self.n_sync:
+            del receivers[live:]
         return receivers
 
     cpdef list live_async(self):
