@@ -14,7 +14,6 @@ Everything else (connections, caches, their invalidation, the locking) is
 
 cimport cython
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
-from cpython.method cimport PyMethod_Check, PyMethod_GET_FUNCTION, PyMethod_GET_SELF
 from cpython.object cimport PyObject
 from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE
 
@@ -45,12 +44,13 @@ cdef extern from "_send.h":
         const char *ml_doc
     PyMethodDef cyd_send_def
     PyMethodDef cyd_send_robust_def
+    ctypedef object (*cyd_failure_t)(object receiver)
+    int cyd_call_receivers(list receivers, PyObject **stack, PyObject *names_out,
+                           cyd_failure_t on_failure) except -1
 
 cdef extern from "Python.h":
     ctypedef struct PyTypeObject:
         PyObject *tp_dict
-    size_t PY_VECTORCALL_ARGUMENTS_OFFSET
-    object PyObject_Vectorcall(PyObject *callable, PyObject **args, size_t nargsf, PyObject *kwnames)
     object PyDescr_NewMethod(PyTypeObject *type, PyMethodDef *meth)
     int PyDict_SetItemString(PyObject *d, const char *key, object value) except -1
     void PyType_Modified(PyTypeObject *type)
@@ -239,44 +239,30 @@ cdef int _call_guarded(FastSignal self, list receivers, PyObject **stack, PyObje
     return 0
 
 
-@cython.boundscheck(False)  # i < len(receivers), a list no other code can reach
-@cython.wraparound(False)
-cdef list _call_receivers(list receivers, PyObject **stack, PyObject *names_out, int robust):
+cdef inline list _call_receivers(list receivers, PyObject **stack, PyObject *names_out, int robust):
     """Call each of ``receivers`` on ``stack[1:]`` with keywords ``names_out``; return the list.
 
-    Each receiver is replaced by its ``(receiver, response)`` pair, in place.
-    ``stack[0]`` is free: a bound method's function is called with the
-    instance put there, as the method's own vectorcall would (that is most
-    receivers of a weakly connected method, whose bound method is made anew
-    for each send), and any other callee may use it to prepend an argument
-    without copying the array (PY_VECTORCALL_ARGUMENTS_OFFSET).
+    Each receiver is replaced by its ``(receiver, response)`` pair, in place
+    (``cyd_call_receivers`` in ``_send.h``); ``stack[0]`` must be free.
     """
-    cdef Py_ssize_t i
-    cdef PyObject *callee
-    cdef PyObject **arguments
-    cdef size_t nargsf
-    for i in range(len(receivers)):
-        receiver = receivers[i]
-        if PyMethod_Check(receiver):
-            # Borrowed from the method, which ``receiver`` holds.
-            stack[0] = PyMethod_GET_SELF(receiver)
-            callee = PyMethod_GET_FUNCTION(receiver)
-            arguments = stack
-            nargsf = 1
-        else:
-            callee = <PyObject *>receiver
-            arguments = stack + 1
-            nargsf = 0 | PY_VECTORCALL_ARGUMENTS_OFFSET
-        if robust:
-            try:
-                response = PyObject_Vectorcall(callee, arguments, nargsf, names_out)
-            except Exception as err:
-                log_robust_failure(receiver, err)
-                response = err
-        else:
-            response = PyObject_Vectorcall(callee, arguments, nargsf, names_out)
-        receivers[i] = (receiver, response)
+    cdef cyd_failure_t on_failure = NULL
+    if robust:
+        on_failure = _robust_response
+    cyd_call_receivers(receivers, stack, names_out, on_failure)
     return receivers
+
+
+cdef int _raise_pending() except -1:
+    return -1  # the exception already set propagates from here
+
+
+cdef object _robust_response(object receiver):
+    """What ``send_robust`` puts in the pair of a receiver whose call just raised: the error, logged."""
+    try:
+        _raise_pending()
+    except Exception as err:
+        log_robust_failure(receiver, err)
+        return err
 
 
 @cython.final

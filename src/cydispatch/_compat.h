@@ -4,28 +4,67 @@
 
 #include <Python.h>
 
-/* A new reference to a weak reference's object, or to None once it died.
-   ``ref`` is a weakref.ref or a weakref.WeakMethod, whose base it is (the
-   plans check the type when they take a reference).
-   With the GIL, the object is read in place, as PyWeakref_GET_OBJECT reads it
-   up to 3.14 (a dead one reads as None, or has no references left while the
-   trashcan delays clearing its weak references): PyWeakref_GetRef, from 3.13,
-   costs a call and a type check per receiver of every send. Without the GIL,
-   or once the field may be gone (3.15), PyWeakref_GetRef does it safely. */
-static inline PyObject *cyd_deref(PyObject *ref) {
+/* As PyWeakref_GetRef: 1 and a new reference to the object of ``ref`` (a
+   weakref.ref or a WeakMethod, whose base it is) in ``*obj``; 0 and NULL once
+   it died; -1 on error. With the GIL, the object is read in place, as
+   PyWeakref_GET_OBJECT reads it up to 3.14 (a dead one reads as None, or has
+   no references left while the trashcan delays clearing its weak references):
+   PyWeakref_GetRef, from 3.13, costs a call and a type check per receiver of
+   every send. Without the GIL, or once the field may be gone (3.15), the
+   function does it safely. */
+static inline int cyd_get_ref(PyObject *ref, PyObject **obj) {
 #if defined(Py_GIL_DISABLED) || PY_VERSION_HEX >= 0x030F0000
-    PyObject *obj;
-    if (PyWeakref_GetRef(ref, &obj) < 0) return NULL;
-    if (obj == NULL) Py_RETURN_NONE;
-    return obj;
+    return PyWeakref_GetRef(ref, obj);
 #else
-    PyObject *obj = ((PyWeakReference *)ref)->wr_object;
-    if (Py_REFCNT(obj) > 0) {
-        Py_INCREF(obj);
-        return obj;
+    PyObject *referent = ((PyWeakReference *)ref)->wr_object;
+    if (referent == Py_None || Py_REFCNT(referent) == 0) {
+        *obj = NULL;
+        return 0;
     }
-    Py_RETURN_NONE;
+    *obj = Py_NewRef(referent);
+    return 1;
 #endif
+}
+
+/* A new reference to the object of ``ref`` (see cyd_get_ref), or to None once it died. */
+static inline PyObject *cyd_deref(PyObject *ref) {
+    PyObject *obj;
+    int live = cyd_get_ref(ref, &obj);
+    if (live < 0) return NULL;
+    if (live == 0) Py_RETURN_NONE;
+    return obj;
+}
+
+/* 1 and a new bound method in ``*method`` of the objects of ``instance_ref``
+   and ``func_ref`` (see cyd_get_ref), as WeakMethod.__call__ makes it; 0
+   and NULL once either died; -1 on error. With the GIL from 3.12, both are
+   borrowed from their references for PyMethod_New, which cannot drop them:
+   its allocation only schedules a collection. Up to 3.11 the allocation may
+   collect garbage there and then, so both are held for it. */
+static inline int cyd_method_of_refs(PyObject *instance_ref, PyObject *func_ref, PyObject **method) {
+#if !defined(Py_GIL_DISABLED) && PY_VERSION_HEX >= 0x030C0000 && PY_VERSION_HEX < 0x030F0000
+    PyObject *instance = ((PyWeakReference *)instance_ref)->wr_object;
+    PyObject *func = ((PyWeakReference *)func_ref)->wr_object;
+    if (instance == Py_None || Py_REFCNT(instance) == 0 || func == Py_None || Py_REFCNT(func) == 0) {
+        *method = NULL;
+        return 0;
+    }
+    *method = PyMethod_New(func, instance);
+#else
+    PyObject *instance;
+    PyObject *func;
+    int live = cyd_get_ref(instance_ref, &instance);
+    if (live <= 0) return live;
+    live = cyd_get_ref(func_ref, &func);
+    if (live <= 0) {
+        Py_DECREF(instance);
+        return live;
+    }
+    *method = PyMethod_New(func, instance);
+    Py_DECREF(func);
+    Py_DECREF(instance);
+#endif
+    return *method == NULL ? -1 : 1;
 }
 
 /* The type's version tag, or 0 when it has none (then its attributes may

@@ -6,16 +6,18 @@ from cpython.object cimport PyObject
 
 from cydispatch._registry cimport Registry
 
-cdef enum Kind:
-    STRONG        # ``ref`` is the receiver
-    WEAK          # ``ref`` is a weak reference to the receiver
-    WEAK_METHOD   # ``ref`` refers weakly to the instance, ``func_ref`` to the function
-    REF           # ``ref`` is a callable that returns the receiver, or None once it died
+cdef extern from "_plans.h":
+    # What a target's ``ref`` is (see _plans.h).
+    ctypedef enum Kind "cyd_kind":
+        STRONG "CYD_STRONG"
+        WEAK "CYD_WEAK"
+        WEAK_METHOD "CYD_WEAK_METHOD"
+        REF "CYD_REF"
 
-cdef struct Target:
-    PyObject *ref
-    PyObject *func_ref
-    Kind kind
+    ctypedef struct Target "cyd_target":
+        PyObject *ref
+        PyObject *func_ref
+        Kind kind
 
 
 @cython.final
@@ -31,7 +33,6 @@ cdef class Plan:
 
     cdef int add_target(self, object receiver) except -1
     cpdef bint serves(self, object sender) except -1
-    cdef object live_receiver(self, Py_ssize_t i)
     cpdef list live_sync(self)
     cpdef list live_async(self)
 

@@ -2,10 +2,10 @@
 """Plans, compiled: what a send from one sender calls, ready for a C loop.
 
 The names and meaning of ``_plans.py``'s, with the synchronous receivers
-held as C targets: a strong receiver; a weak reference to a function; or,
-for a bound method, weak references to the instance and to the function,
-which the send calls with the instance prepended (no ``WeakMethod.__call__``,
-no bound method but the one the result holds).
+held as C targets (``_plans.h``): a strong receiver; a weak reference to a
+function; or, for a bound method, weak references to the instance and to the
+function, of which a send makes the bound method that its result holds (no
+``WeakMethod.__call__``).
 """
 
 cimport cython
@@ -21,8 +21,10 @@ from cydispatch._refs cimport identity_ref, strong_ref
 cdef extern from "_compat.h":
     object cyd_deref(PyObject *ref)
 
+cdef extern from "_plans.h":
+    list cyd_live_receivers(Target *targets, Py_ssize_t n)
+
 cdef extern from "Python.h":
-    object PyMethod_New(object func, object self)
     void Py_INCREF(object obj)
     void Py_XDECREF(PyObject *obj)
 
@@ -96,36 +98,9 @@ cdef class Plan:
         # A bound method sender is made anew at each access: compared by equality.
         return type(self.sender_ref) is _WeakMethod and is_sender(self.sender_ref, sender)
 
-    cdef inline object live_receiver(self, Py_ssize_t i):
-        """The receiver that target ``i`` calls, or ``None`` once it died."""
-        cdef Target *target = &self.sync_targets[i]
-        if target.kind == STRONG:
-            return <object>target.ref
-        if target.kind == REF:
-            return (<object>target.ref)()
-        receiver = cyd_deref(target.ref)
-        if target.kind == WEAK or receiver is None:
-            return receiver
-        func = cyd_deref(target.func_ref)
-        return None if func is None else PyMethod_New(func, receiver)
-
-    @cython.boundscheck(False)  # live < n_sync: the list's length
-    @cython.wraparound(False)
     cpdef list live_sync(self):
         """The live synchronous receivers, in connection order."""
-        # Made at its full length, then cut to the live ones: appending would
-        # grow it several times in each send.
-        cdef list receivers = [None] * self.n_sync
-        cdef Py_ssize_t i
-        cdef Py_ssize_t live = 0
-        for i in range(self.n_sync):
-            receiver = self.live_receiver(i)
-            if receiver is not None:
-                receivers[live] = receiver
-                live += 1
-        if live < self.n_sync:
-            del receivers[live:]
-        return receivers
+        return cyd_live_receivers(self.sync_targets, self.n_sync)
 
     cpdef list live_async(self):
         """The live asynchronous receivers (``None`` when the plan has none)."""
