@@ -19,6 +19,8 @@ import django.dispatch
 import pytest
 from support import both
 
+from cydispatch._flavour import TASK_GROUP
+
 pytestmark = [
     pytest.mark.skipif(not hasattr(django.dispatch.Signal, "asend"), reason="Django before 5.0 has no asend"),
 ]
@@ -125,6 +127,56 @@ def test_cancelling_the_caller_cancels_the_receiver(Signal, count, swallow, mess
     outcome, events, _ = both(Signal, scenario)
     assert outcome[0] == "CancelledError"
     assert events[0][0] == "receiver cancelled"
+
+
+@pytest.mark.parametrize("count", COUNTS)
+@pytest.mark.parametrize("swallow", [False, True], ids=["cancelled", "swallowed"])
+@pytest.mark.parametrize("message", [None, "stop"])
+def test_a_cancellation_at_each_turn_of_the_loop_ends_the_send_as_in_django(Signal, count, swallow, message):
+    # The caller is cancelled (twice, at the same turn) after 0 to 5 turns
+    # of the event loop: before the receivers start, while they wait, as
+    # they end, and once their tasks are done but the send has not resumed.
+    # From Django 6.1 the send takes the turns Django's does. Up to 6.0 it
+    # takes fewer (Django gathers the receivers' gather with a task for the
+    # synchronous batch): a cancellation that comes once it has ended and
+    # before Django's has is too late for it, and its responses come back.
+    async def cancelled_after(Signal, turns):
+        events = []
+
+        async def receiver(**kwargs):
+            try:
+                await asyncio.sleep(0)
+            except asyncio.CancelledError as err:
+                events.append(("receiver cancelled", err.args))
+                if not swallow:
+                    raise
+            events.append("receiver ended")
+            return "went on"
+
+        task = asyncio.ensure_future(connected(Signal, receiver, count).asend(None))
+        for _ in range(turns):
+            await asyncio.sleep(0)
+        task.cancel(message)
+        task.cancel(message)
+        try:
+            outcome = [response for _, response in await task]
+        except asyncio.CancelledError as err:
+            outcome = ("CancelledError", err.args)
+        return outcome, task.cancelling(), events
+
+    def scenario(Signal):
+        return [run(cancelled_after(Signal, turns)) for turns in range(6)]
+
+    ours, djangos = scenario(Signal), scenario(django.dispatch.Signal)
+    if TASK_GROUP:
+        assert ours == djangos
+        return
+    ended = [outcome == ["went on", "second"][:count] for outcome, _, _ in ours]
+    assert ended == sorted(ended), ours  # once ended at a turn, ended at every later one
+    for (outcome, cancelling, events), theirs, ended_first in zip(ours, djangos, ended):
+        if (outcome, cancelling, events) != theirs:
+            assert ended_first and cancelling == 0 and theirs[0][0] == "CancelledError", (ours, djangos)
+            assert events == theirs[2], (ours, djangos)
 
 
 @pytest.mark.parametrize("count", COUNTS)

@@ -57,7 +57,10 @@ class _SignalLike(Protocol):
     def _receivers_to_call(self, sender: Any) -> tuple[Sequence[Receiver], Sequence[Receiver]]: ...
 
 
-if sys.version_info >= (3, 11):
+#: Whether a task can be given the context it runs in, and counts its cancellations (Python 3.11).
+TASK_CONTEXT = sys.version_info >= (3, 11)
+
+if TASK_CONTEXT:
 
     def _in_context(awaitable: Awaitable[Any], context: contextvars.Context) -> asyncio.Future[Any]:
         """A task that awaits ``awaitable`` in ``context`` (which other tasks may share)."""
@@ -287,10 +290,30 @@ if TASK_GROUP:
 else:
 
     async def run_concurrently(receivers: Sequence[Receiver], awaitables: Sequence[Awaitable[Any]]) -> Responses:
-        """Run the asynchronous receivers' calls (one or more) as the installed Django does; return the responses."""
+        """Run the asynchronous receivers' calls (one or more) gathered, as Django up to 6.0 does; return the responses.
+
+        One task (the commonest case) is awaited directly, which costs half
+        of gathering it: a cancellation of the caller reaches the task at
+        once, as ``gather`` passes it on, and the task's failure or
+        cancellation propagates as from ``gather``. A task that goes on
+        despite the caller's cancellation ends the send in the
+        ``CancelledError`` that ``gather`` makes of it: the caller's
+        ``Task.cancelling()`` tells that the cancellation reached the task
+        (from Python 3.11; 3.10 gathers). The caller then resumes a turn of
+        the event loop sooner than after ``gather``.
+        """
         before, shared = contextvars.copy_context(), contextvars.copy_context()
+        caller = asyncio.current_task() if TASK_CONTEXT and len(awaitables) == 1 else None
         try:
-            results = await asyncio.gather(*(_in_context(awaitable, shared) for awaitable in awaitables))
+            if caller is None:
+                results = await asyncio.gather(*(_in_context(awaitable, shared) for awaitable in awaitables))
+            else:
+                task = _in_context(awaitables[0], shared)
+                requests = caller.cancelling()
+                results = [await task]
+                if caller.cancelling() > requests:
+                    # The error gather makes of a task that its cancellation reached and that went on.
+                    raise task._make_cancelled_error()  # type: ignore[attr-defined]
         finally:
             _restore(shared, before)
         return list(zip(receivers, results))
