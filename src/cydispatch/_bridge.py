@@ -62,16 +62,19 @@ TASK_CONTEXT = sys.version_info >= (3, 11)
 
 if TASK_CONTEXT:
 
-    def _in_context(awaitable: Awaitable[Any], context: contextvars.Context) -> asyncio.Future[Any]:
-        """A task that awaits ``awaitable`` in ``context`` (which other tasks may share)."""
-        coroutine = awaitable if type(awaitable) is CoroutineType else _coroutine(awaitable)
-        return asyncio.get_running_loop().create_task(coroutine, context=context)
+    def _tasks_in(context: contextvars.Context, awaitables: Sequence[Awaitable[Any]]) -> list[asyncio.Future[Any]]:
+        """A task per awaitable, which awaits it in ``context`` (which the tasks share), in order."""
+        loop = asyncio.get_running_loop()
+        return [
+            loop.create_task(call if type(call) is CoroutineType else _coroutine(call), context=context)
+            for call in awaitables
+        ]
 
 else:
 
-    def _in_context(awaitable: Awaitable[Any], context: contextvars.Context) -> asyncio.Future[Any]:
-        """A task that awaits ``awaitable`` in ``context``: Python 3.10's tasks take no context."""
-        return asyncio.ensure_future(_InContext(awaitable, context))
+    def _tasks_in(context: contextvars.Context, awaitables: Sequence[Awaitable[Any]]) -> list[asyncio.Future[Any]]:
+        """A task per awaitable, which awaits it in ``context``: Python 3.10's tasks take no context."""
+        return [asyncio.ensure_future(_InContext(call, context)) for call in awaitables]
 
     class _InContext:
         """Awaits ``awaitable`` with each of its steps run in ``context``.
@@ -143,7 +146,7 @@ class _Group:
 
     __slots__ = ("tasks", "pending", "errors", "aborting", "waiter")
 
-    def __init__(self, tasks: list[asyncio.Task[Any]]) -> None:
+    def __init__(self, tasks: list[asyncio.Future[Any]]) -> None:
         self.tasks = tasks
         self.pending = len(tasks)
         #: the failures, in the order the tasks ended
@@ -158,7 +161,7 @@ class _Group:
             if not task.done():
                 task.cancel()
 
-    def task_done(self, task: asyncio.Task[Any]) -> None:
+    def task_done(self, task: asyncio.Future[Any]) -> None:
         """A task's done callback: count it, keep its failure, abort the others on the first."""
         self.pending -= 1
         if not task.cancelled():
@@ -191,7 +194,7 @@ def _fail(errors: list[BaseException]) -> NoReturn:
 
 
 def _results(
-    tasks: Sequence[asyncio.Task[Any]], errors: list[BaseException], cancellation: BaseException | None
+    tasks: Sequence[asyncio.Future[Any]], errors: list[BaseException], cancellation: BaseException | None
 ) -> list[Any]:
     """The results of a group's ``tasks``, or what it raises (``cancellation``: the caller's, caught meanwhile).
 
@@ -265,16 +268,13 @@ if TASK_GROUP:
             finally:
                 _restore(shared, before)
             return [(receivers[0], _result(task, cancellation))]
-        tasks = [
-            loop.create_task(call if type(call) is CoroutineType else _coroutine(call), context=shared)
-            for call in awaitables
-        ]
+        tasks = _tasks_in(shared, awaitables)
         cancellation = None
         group = _Group(tasks)
         try:
             task_done = group.task_done
-            for task in group.tasks:
-                task.add_done_callback(task_done)
+            for each in group.tasks:
+                each.add_done_callback(task_done)
             while group.pending:
                 group.waiter = loop.create_future()
                 try:
@@ -306,9 +306,9 @@ else:
         caller = asyncio.current_task() if TASK_CONTEXT and len(awaitables) == 1 else None
         try:
             if caller is None:
-                results = await asyncio.gather(*(_in_context(awaitable, shared) for awaitable in awaitables))
+                results = await asyncio.gather(*_tasks_in(shared, awaitables))
             else:
-                task = _in_context(awaitables[0], shared)
+                (task,) = _tasks_in(shared, awaitables)
                 requests = caller.cancelling()
                 results = [await task]
                 if caller.cancelling() > requests:
@@ -395,10 +395,10 @@ async def _sync_batch_beside(
     before the one that runs the synchronous batch.
     """
     before, shared, own = contextvars.copy_context(), contextvars.copy_context(), contextvars.copy_context()
-    receivers_done = asyncio.gather(*(_in_context(call, shared) for call in calls))
+    receivers_done = asyncio.gather(*_tasks_in(shared, calls))
     try:
         sync_responses: Responses
-        sync_responses, results = await asyncio.gather(_in_context(batch, own), receivers_done)
+        sync_responses, results = await asyncio.gather(*_tasks_in(own, [batch]), receivers_done)
     finally:
         _restore(own, before)
         _restore(shared, before)
