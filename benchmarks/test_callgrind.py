@@ -66,19 +66,22 @@ def test_judge_fails_beyond_the_tolerance_relative_to_the_yardstick() -> None:
 
 
 @pytest.mark.parametrize(
-    ("compiled", "floor", "floor_rule", "met"),
+    ("scenario", "compiled", "floor", "floor_rule", "met"),
     [
-        (1100.0, 1000.0, False, True),   # within 1.1x the yardstick
-        (1150.0, 1000.0, False, False),  # beyond it, with a floor within it
-        (1150.0, 1120.0, True, True),    # the floor is beyond 1.1x: within 5% of the floor
-        (1200.0, 1120.0, True, False),   # ... or not
+        ("send-10-functions", 1100.0, 1000.0, False, True),   # within its 1.1x of the yardstick
+        ("send-10-functions", 1150.0, 1000.0, False, False),  # beyond it, with a floor within it
+        ("send-10-functions", 1150.0, 1120.0, True, True),    # the floor is beyond 1.1x: within 5% of the floor
+        ("send-10-functions", 1200.0, 1120.0, True, False),   # ... or not
+        ("send-10-methods", 1150.0, 1000.0, False, True),     # within its own limit, 1.2x
+        ("send-10-methods", 1250.0, 1150.0, False, False),    # beyond it, with a floor within it
+        ("send-10-methods", 1300.0, 1250.0, True, True),      # the floor is beyond 1.2x: within 5% of the floor
     ],
 )
-def test_issue_23_rule_is_the_yardstick_limit_or_the_floor_where_the_floor_is_beyond_it(
-    compiled: float, floor: float, floor_rule: bool, met: bool
+def test_issue_23_rule_is_the_scenario_limit_or_the_floor_where_the_floor_is_beyond_it(
+    scenario: str, compiled: float, floor: float, floor_rule: bool, met: bool
 ) -> None:
-    baseline = {"scenarios": {"send-1": {COMPILED: compiled, YARDSTICK: 1000.0}}}
-    (verdict,) = callgrind.judge({"send-1": {COMPILED: compiled, YARDSTICK: 1000.0, FLOOR: floor}}, baseline)
+    baseline = {"scenarios": {scenario: {COMPILED: compiled, YARDSTICK: 1000.0}}}
+    (verdict,) = callgrind.judge({scenario: {COMPILED: compiled, YARDSTICK: 1000.0, FLOOR: floor}}, baseline)
     assert (verdict.floor_rule, verdict.meets_rule, verdict.failed) == (floor_rule, met, False)
 
 
