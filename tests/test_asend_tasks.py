@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import gc
+import warnings
 
 import django
 import django.dispatch
 import pytest
-from support import both
+from support import both, run_bounded
 
 from cydispatch._flavour import TASK_GROUP
 
@@ -33,7 +35,10 @@ COUNTS = [1, 2]
 
 
 def run(coroutine):
-    return asyncio.run(asyncio.wait_for(coroutine, 30))
+    """``asyncio.run(coroutine)``, failing instead of hanging if the send never ends."""
+    results = []
+    run_bounded(lambda: results.append(asyncio.run(coroutine)))
+    return results[0]
 
 
 def connected(Signal, receiver, count):
@@ -241,3 +246,155 @@ def test_other_tasks_run_while_the_receivers_do(Signal, count):
         return run(caller())
 
     both(Signal, scenario)
+
+
+#: How a receiver of ``test_receivers_ending_at_different_turns_end_the_send_as_in_django``
+#: ends: after how many turns of the event loop, and whether it returns or raises.
+ENDINGS = [(turns, raises) for turns in range(3) for raises in (False, True)]
+
+
+def test_receivers_ending_at_different_turns_end_the_send_as_in_django(Signal):
+    # Three receivers, each ending after 0 to 2 turns of the loop by
+    # returning or raising, in every combination: what each receiver and the
+    # caller see, turn by turn (a ticker task counts the turns), must be
+    # Django's. From 6.1 a failure cancels the others a turn after it, and the
+    # send resumes a turn after the last task ended or the first failed, as
+    # with a task group.
+    def receiver_ending(name, turns, raises):
+        async def receiver(**kwargs):
+            events = kwargs["events"]
+            try:
+                for _ in range(turns):
+                    await asyncio.sleep(0)
+            except asyncio.CancelledError:
+                events.append((kwargs["clock"][0], name, "cancelled"))
+                raise
+            events.append((kwargs["clock"][0], name, "raises" if raises else "returns"))
+            if raises:
+                raise ValueError(name)
+            return name
+
+        return receiver
+
+    async def send(Signal, endings):
+        signal = Signal()
+        for n, (turns, raises) in enumerate(endings):
+            signal.connect(receiver_ending(f"r{n}", turns, raises), weak=False)
+        clock, events = [0], []
+
+        async def ticker():
+            while True:
+                await asyncio.sleep(0)
+                clock[0] += 1
+
+        ticking = asyncio.ensure_future(ticker())
+        await asyncio.sleep(0)
+        try:
+            outcome = [response for _, response in await signal.asend(None, events=events, clock=clock)]
+        except ValueError as err:
+            outcome = ["ValueError", str(err)]
+        except BaseExceptionGroup as group:  # noqa: F821 - Python 3.11+, which Django 6.1 needs
+            outcome = [type(group).__name__, sorted(str(e) for e in group.exceptions)]
+        events.append((clock[0], "send", "ended"))
+        ticking.cancel()
+        return outcome, events
+
+    def ended(events):
+        (turn,) = [turn for turn, name, _ in events if name == "send"]
+        return turn, [event for event in events if event[1] != "send"]
+
+    for endings in [(a, b, c) for a in ENDINGS for b in ENDINGS for c in ENDINGS]:
+        ours, djangos = run(send(Signal, endings)), run(send(django.dispatch.Signal, endings))
+        if TASK_GROUP:
+            assert ours == djangos, f"{endings}\n{ours}\n{djangos}"
+            continue
+        # Up to 6.0 the send may end sooner than Django's nested gathers (see
+        # the test above); all else is the same.
+        (our_turn, our_events), (their_turn, their_events) = ended(ours[1]), ended(djangos[1])
+        assert (ours[0], our_events) == (djangos[0], their_events), f"{endings}\n{ours}\n{djangos}"
+        assert our_turn <= their_turn, f"{endings}\n{ours}\n{djangos}"
+
+
+@pytest.mark.parametrize("count", COUNTS)
+def test_a_receiver_task_cancelled_before_it_starts_ends_the_send_as_in_django(Signal, count):
+    # Another task cancels the receivers' tasks in the turn that made them,
+    # before any has started: a task that never runs its coroutine must
+    # still count as ended, or the send would wait for ever.
+    def scenario(Signal):
+        events = []
+
+        async def receiver(**kwargs):
+            events.append("receiver ran")
+            return "ran"
+
+        async def caller():
+            try:
+                return [response for _, response in await connected(Signal, receiver, count).asend(None)]
+            except asyncio.CancelledError as err:
+                return "CancelledError", err.args
+
+        async def main():
+            sending = asyncio.ensure_future(caller())
+            known = {sending, asyncio.current_task()}
+
+            async def canceller():
+                for task in asyncio.all_tasks() - known:
+                    if task is not asyncio.current_task():
+                        task.cancel()
+
+            cancelling = asyncio.ensure_future(canceller())
+            return await sending, events, await cancelling
+
+        with warnings.catch_warnings():
+            # The receivers' coroutines are never awaited, with Django's dispatcher too.
+            warnings.filterwarnings("ignore", "coroutine .* was never awaited", RuntimeWarning)
+            outcome = run(main())
+            gc.collect()
+        return outcome
+
+    both(Signal, scenario)
+
+
+@pytest.mark.skipif(not hasattr(asyncio, "eager_task_factory"), reason="eager tasks came in Python 3.12")
+@pytest.mark.parametrize("failing", [False, True])
+def test_a_loop_with_eager_tasks_counts_each_task_once(Signal, failing):
+    # With an eager task factory a receiver runs as its task is made, and
+    # one that does not wait ends there: the send must count each task once.
+    def scenario(Signal):
+        events = []
+
+        def at_once(name, fails):
+            async def receiver(**kwargs):
+                events.append(name)
+                if fails:
+                    raise ValueError(name)
+                return name
+
+            return receiver
+
+        async def later(**kwargs):
+            await asyncio.sleep(0)
+            events.append("later")
+            return "later"
+
+        async def caller():
+            asyncio.get_running_loop().set_task_factory(asyncio.eager_task_factory)
+            signal = Signal()
+            for receiver in (at_once("first", failing), later, at_once("third", False)):
+                signal.connect(receiver, weak=False)
+            try:
+                return [response for _, response in await signal.asend(None)], events
+            except ValueError as err:
+                return ("ValueError", str(err)), events
+
+        return run(caller())
+
+    if not (failing and TASK_GROUP):
+        both(Signal, scenario)
+        return
+    # Django 6.1's task group fails here, differently on each Python: its
+    # caller is cancelled (3.12), or it raises a group with a RuntimeError
+    # of its own for the next task it makes (3.13). The first failure
+    # propagates, as when the tasks start later; the receiver already
+    # started runs on, as it does when it waits no longer than a turn.
+    assert scenario(Signal) == (("ValueError", "first"), ["first", "third", "later"])

@@ -144,15 +144,17 @@ def _restore(context: contextvars.Context, before: contextvars.Context) -> None:
 class _Group:
     """What a task group keeps of its tasks while they run: their failures, and whether it aborted."""
 
-    __slots__ = ("tasks", "pending", "errors", "aborting", "waiter")
+    __slots__ = ("tasks", "pending", "errors", "aborting", "waiter", "done_callback")
 
-    def __init__(self, tasks: list[asyncio.Future[Any]]) -> None:
-        self.tasks = tasks
-        self.pending = len(tasks)
+    def __init__(self) -> None:
+        self.tasks: list[asyncio.Future[Any]] = []
+        #: the tasks whose end the group has not counted yet
+        self.pending = 0
         #: the failures, in the order the tasks ended
         self.errors: list[BaseException] = []
         self.aborting = False
         self.waiter: asyncio.Future[None] | None = None
+        self.done_callback = self.task_done
 
     def abort(self) -> None:
         """Cancel every task still running (once: the group aborts once)."""
@@ -162,16 +164,50 @@ class _Group:
                 task.cancel()
 
     def task_done(self, task: asyncio.Future[Any]) -> None:
-        """A task's done callback: count it, keep its failure, abort the others on the first."""
+        """A task's done callback: count it, keep its failure, abort the others on the first.
+
+        The caller is woken when the last task ended, and on the first
+        failure: a task group cancels its caller then, which resumes a turn
+        later and waits again for the tasks still running.
+        """
         self.pending -= 1
+        wake = not self.pending
         if not task.cancelled():
             error = task.exception()
             if error is not None:
                 self.errors.append(error)
                 if not self.aborting:
                     self.abort()
-        if not self.pending and self.waiter is not None and not self.waiter.done():
+                    wake = True
+        if wake and self.waiter is not None and not self.waiter.done():
             self.waiter.set_result(None)
+
+
+async def _counted(group: _Group, awaitable: Awaitable[Any]) -> Any:
+    """Await ``awaitable`` in a task of ``group``, which then needs no done callback unless it failed or is last.
+
+    A done callback costs a turn of the event loop's machinery, about as much
+    as a receiver that does little. A task group learns of each task's end
+    from its callback, a turn after the task ended; what it does then is
+    only seen when the task failed (the others are cancelled) or was the last
+    (the group's caller resumes). So the task keeps its callback in those
+    two cases, and counts itself otherwise.
+
+    The task is made with the callback, which is removed here: a task
+    cancelled before it started never runs this, and is counted by it.
+    """
+    task: Any = asyncio.current_task()
+    task.remove_done_callback(group.done_callback)
+    try:
+        result = await awaitable
+    except BaseException:
+        task.add_done_callback(group.done_callback)
+        raise
+    if group.pending == 1:
+        task.add_done_callback(group.done_callback)
+    else:
+        group.pending -= 1
+    return result
 
 
 def _fail(errors: list[BaseException]) -> NoReturn:
@@ -243,8 +279,10 @@ if TASK_GROUP:
         future of their own, as the group awaits them, so that a cancellation
         of the caller reaches the caller first; the tasks are then cancelled
         (without the caller's message, as the group cancels them) and awaited
-        to their end. The first failure cancels the others. The event loop
-        runs as many steps as with the group.
+        to their end. The first failure cancels the others, and wakes the
+        caller. The event loop runs as many steps as with the group, and each
+        task ends in a done callback only where the group's would be seen (see
+        ``_counted``).
         """
         before, shared = contextvars.copy_context(), contextvars.copy_context()
         loop = asyncio.get_running_loop()
@@ -268,14 +306,23 @@ if TASK_GROUP:
             finally:
                 _restore(shared, before)
             return [(receivers[0], _result(task, cancellation))]
-        tasks = _tasks_in(shared, awaitables)
+        group = _Group()
+        if loop.get_task_factory() is None:
+            # Each task starts a turn after it is made, so the callback is
+            # there to be removed when it does (see _counted).
+            tasks: list[asyncio.Future[Any]] = [
+                loop.create_task(_counted(group, call), context=shared) for call in awaitables
+            ]
+        else:
+            # A task factory may start a task as it makes it: each keeps its callback.
+            tasks = _tasks_in(shared, awaitables)
+        group.tasks = tasks
+        group.pending = len(tasks)
         cancellation = None
-        group = _Group(tasks)
         try:
-            task_done = group.task_done
-            for each in group.tasks:
-                each.add_done_callback(task_done)
-            while group.pending:
+            for each in tasks:
+                each.add_done_callback(group.done_callback)
+            while group.pending > 0:
                 group.waiter = loop.create_future()
                 try:
                     await group.waiter
