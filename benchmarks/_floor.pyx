@@ -34,6 +34,7 @@ cdef extern from "_send.h":
     PyMethodDef cyd_send_robust_def
 
 cdef extern from "Python.h":
+    object PyMethod_New(object func, object self)
     ctypedef struct PyTypeObject:
         PyObject *tp_dict
     size_t PY_VECTORCALL_ARGUMENTS_OFFSET
@@ -66,7 +67,11 @@ cdef class Floor:
     the cheaper of the two and the lower bound (counted under callgrind on 10
     bound methods: 54 instructions per receiver less on 3.11, 68 on 3.12,
     about 3% of a call). The result list holds the bound method objects
-    given, as the yardstick's does.
+    given, as the yardstick's does, or, with ``weak_methods``, one made for
+    this send from the function and the instance: what a dispatcher that
+    holds a method weakly must do, as holding its bound method between
+    sends would keep the instance alive (Django's ``WeakMethod`` makes one
+    per send too).
     """
 
     cdef readonly tuple receivers   # what the results pair with each response
@@ -75,10 +80,15 @@ cdef class Floor:
     cdef object signal              # passed as ``signal=``
     cdef object names_in            # the last caller's kwnames tuple (or None), compared by identity
     cdef tuple names_out            # ("signal", "sender", *names_in)
+    cdef bint weak_methods          # a result holds a bound method made for the send
 
 
-def make_floor(receivers, signal):
-    """A ``Floor`` that calls ``receivers`` (held strongly, in order) with ``signal=signal``."""
+def make_floor(receivers, signal, weak_methods=False):
+    """A ``Floor`` that calls ``receivers`` (held strongly, in order) with ``signal=signal``.
+
+    ``weak_methods``: each bound method's result pair holds a bound method made
+    for the send, as when the methods are connected weakly.
+    """
     cdef Floor floor = Floor.__new__(Floor)
     floor.receivers = tuple(receivers)
     floor.callables = tuple(r.__func__ if type(r) is types.MethodType else r for r in floor.receivers)
@@ -86,6 +96,7 @@ def make_floor(receivers, signal):
     floor.signal = signal
     floor.names_in = None
     floor.names_out = _NO_NAMES
+    floor.weak_methods = weak_methods
     return floor
 
 
@@ -119,7 +130,10 @@ cdef object _floor_send(PyObject *self_ptr, PyObject **args, Py_ssize_t nargs, P
                 response = error
         else:
             response = _call(self, i, stack, names_out)
-        pair = (self.receivers[i], response)
+        if self.weak_methods and self.instances[i] is not None:
+            pair = (PyMethod_New(self.callables[i], self.instances[i]), response)
+        else:
+            pair = (self.receivers[i], response)
         Py_INCREF(pair)  # PyList_SET_ITEM steals it
         PyList_SET_ITEM(results, i, pair)
     return results

@@ -331,7 +331,8 @@ class Floor(Yardstick):
         return super().unsupported(scenario)
 
     def send_call(self, workload: Workload, signal: Any, operation: str) -> Callable[[], Any]:
-        floor = make_floor(workload.matching, YARDSTICK_SIGNAL)
+        scenario = workload.scenario
+        floor = make_floor(workload.matching, YARDSTICK_SIGNAL, weak_methods=scenario.methods and scenario.weak)
         return workload.timed_call(floor.send_robust if operation == "send_robust" else floor.send)
 
 

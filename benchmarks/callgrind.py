@@ -72,6 +72,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import floor  # noqa: E402
 from adapters import FLOOR  # noqa: E402
+from gate import FLOOR_MARGIN, allowance, floor_counts  # noqa: E402
 from scenarios import (  # noqa: E402
     ASEND_ONE_LIMIT,
     ASEND_TEN_LIMIT,
@@ -97,9 +98,6 @@ AGAINST_DJANGO: dict[str, float] = {
     "asend-10-async": ASEND_TEN_LIMIT,
 }
 MEASURED = (COMPILED, YARDSTICK, FLOOR)
-#: Issue 23's rule: the compiled send at most its scenario's limit times the yardstick's
-#: instructions, or, where the floor is beyond that limit itself, at most this much above the floor's.
-FLOOR_MARGIN = 0.05
 #: Sends per counted stretch (the difference of a 2N and an N stretch is N sends).
 SENDS = 500
 #: Calls before counting: the interpreter specializes the loop, the backend fills its caches.
@@ -240,15 +238,13 @@ class Verdict:
 
     @property
     def floor_rule(self) -> bool:
-        """Whether issue 23's rule judges this scenario against the floor (the floor is beyond the limit)."""
-        return self.floor / self.yardstick > self.limit
+        """Whether the floor sets issue 23's allowance for this scenario (``gate.floor_counts``)."""
+        return floor_counts(self.limit, self.yardstick, self.floor)
 
     @property
     def meets_rule(self) -> bool:
         """Whether the compiled send meets issue 23's rule (informative: not part of ``failed``)."""
-        if self.floor_rule:
-            return self.over_floor <= 1 + FLOOR_MARGIN
-        return self.relative <= self.limit
+        return self.compiled <= allowance(self.limit, self.yardstick, self.floor)
 
     @property
     def change(self) -> float | None:
@@ -301,8 +297,8 @@ def report(verdicts: list[Verdict], baseline: dict[str, Any]) -> bool:
 def report_rule(verdicts: list[Verdict]) -> None:
     """Print issue 23's rule for each scenario: which of its two limits applies, and whether it is met."""
     floor_limit = f"cyd-c / floor <= {1 + FLOOR_MARGIN:.2f}"
-    print(f"issue 23's rule (informative, not gated): cyd-c <= the scenario's limit x yardstick, or, where "
-          f"floor / yardstick is beyond it, {floor_limit}")
+    print(f"issue 23's rule (informative, not gated): cyd-c <= the larger of the scenario's limit x yardstick "
+          f"and {1 + FLOOR_MARGIN:.2f} x floor (the floor's where it is the larger)")
     print(f"{'scenario':<26}{'cyd-c/yard':>11}{'floor/yard':>11}{'cyd-c/floor':>12}  {'rule':<22}  met")
     for v in verdicts:
         rule = floor_limit if v.floor_rule else f"cyd-c / yard <= {v.limit}"

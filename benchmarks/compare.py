@@ -266,15 +266,29 @@ def verdicts(scenario: Scenario, series: dict[str, Series]) -> dict[str, Verdict
 
 
 def decide(scenario: Scenario, series: dict[str, Series]) -> gate.Decision:
-    """The CI gate's verdict on ``scenario``: the compiled backend's paired ratios against its limit."""
-    baseline = scenario.baseline
+    """The CI gate's verdict on ``scenario``: the compiled backend's paired ratios against its limit.
+
+    Issue 23's rule: where the floor takes about as much as the limit allows
+    or more (``gate.floor_counts`` on the medians), the compiled backend may
+    take, in each round, ``gate.allowance``: the larger of its limit times
+    the yardstick's time and 5% more than the floor's.
+    """
+    baseline, limit = scenario.baseline, scenario.compiled_limit
     compiled, base = series[COMPILED], series[baseline]
     error = compiled.error or base.error or compiled.unsupported or base.unsupported
     if error:
-        return gate.Decision(scenario.name, baseline, scenario.compiled_limit, [], error=error.splitlines()[-1])
-    return gate.Decision(
-        scenario.name, baseline, scenario.compiled_limit, gate.paired_ratios(compiled.samples, base.samples)
-    )
+        return gate.Decision(scenario.name, baseline, limit, [], error=error.splitlines()[-1])
+    floor_ratio = ratio(series, FLOOR, YARDSTICK) if baseline == YARDSTICK else None
+    if floor_ratio is not None and limit is not None and gate.floor_counts(limit, 1.0, floor_ratio):
+        allowances = [
+            gate.allowance(limit, yardstick, floor) for yardstick, floor in zip(base.samples, series[FLOOR].samples)
+        ]
+        return gate.Decision(
+            scenario.name, "allowance", 1.0, gate.paired_ratios(compiled.samples, allowances),
+            note=f" (the larger of {limit:.2f}x the yardstick and {1 + gate.FLOOR_MARGIN:.2f}x the floor, "
+                 f"which is {floor_ratio:.2f}x the yardstick)",
+        )
+    return gate.Decision(scenario.name, baseline, limit, gate.paired_ratios(compiled.samples, base.samples))
 
 
 # --- reporting -----------------------------------------------------------------------

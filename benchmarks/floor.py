@@ -87,7 +87,11 @@ def load() -> ModuleType:
     return module
 
 
-def make_floor(receivers: Sequence[Callable[..., Any]], signal: Any) -> FloorSend:
-    """A floor for exactly ``receivers``, passing ``signal=signal`` (see the module's docstring)."""
-    floor: FloorSend = load().make_floor(receivers, signal)
+def make_floor(receivers: Sequence[Callable[..., Any]], signal: Any, weak_methods: bool = False) -> FloorSend:
+    """A floor for exactly ``receivers``, passing ``signal=signal`` (see the module's docstring).
+
+    ``weak_methods``: a bound method's result holds one made for the send, as
+    a dispatcher that holds the method weakly must make it (``_floor.Floor``).
+    """
+    floor: FloorSend = load().make_floor(receivers, signal, weak_methods)
     return floor

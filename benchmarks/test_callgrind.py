@@ -73,8 +73,10 @@ def test_judge_fails_beyond_the_tolerance_relative_to_the_yardstick() -> None:
         ("send-10-functions", 1150.0, 1120.0, True, True),    # the floor is beyond 1.1x: within 5% of the floor
         ("send-10-functions", 1200.0, 1120.0, True, False),   # ... or not
         ("send-10-methods", 1150.0, 1000.0, False, True),     # within its own limit, 1.2x
-        ("send-10-methods", 1250.0, 1150.0, False, False),    # beyond it, with a floor within it
+        ("send-10-methods", 1250.0, 1100.0, False, False),    # beyond it, with a floor within it
         ("send-10-methods", 1300.0, 1250.0, True, True),      # the floor is beyond 1.2x: within 5% of the floor
+        ("send-10-methods", 1205.0, 1150.0, True, True),      # a floor just within 1.2x: 5% above it still allowed
+        ("send-10-methods", 1250.0, 1150.0, True, False),     # ... and no more
     ],
 )
 def test_issue_23_rule_is_the_scenario_limit_or_the_floor_where_the_floor_is_beyond_it(

@@ -109,6 +109,29 @@ def test_gate_judges_the_compiled_backend_against_its_limit() -> None:
     assert compare.decide(connect, _series("connect-disconnect", [10.0] * 25, [100.0] * 25)).baseline == "django"
 
 
+def test_gate_allows_five_percent_over_the_floor_where_the_floor_nears_the_limit() -> None:
+    # Issue 23's rule: the compiled send within 5% of the floor where the floor
+    # itself takes more than the limit (1.2x the yardstick for bound methods);
+    # the larger of the two allowances, so that the verdict does not flip as
+    # the floor's measurement crosses the limit.
+    scenario = compare.SCENARIOS_BY_NAME["send-10-methods"]
+
+    def decided(compiled: float, floor: float) -> compare.gate.Decision:
+        series = _series(scenario.name, [compiled] * 25, [100.0] * 25)
+        series[compare.FLOOR].samples = [floor] * 25
+        return compare.decide(scenario, series)
+
+    at_floor = decided(126.0, 123.0)
+    assert (at_floor.baseline, at_floor.limit, at_floor.failed) == ("allowance", 1.0, False)
+    assert "1.05x the floor, which is 1.23x the yardstick" in str(at_floor)
+    assert decided(130.0, 123.0).failed  # 1.057x the floor
+    assert not decided(120.0, 119.0).failed  # the floor just under the limit: 1.2x the yardstick allowed
+    assert not decided(124.0, 119.0).failed  # ... or 1.05x the floor
+    assert decided(126.0, 119.0).failed
+    far_under = decided(126.0, 110.0)  # a floor far within the limit: the yardstick's rule alone
+    assert (far_under.baseline, far_under.limit, far_under.failed) == ("yardstick", 1.2, True)
+
+
 def test_gate_fails_on_a_confirmed_regression(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -34,6 +34,22 @@ def test_the_floor_passes_signal_sender_and_named_arguments_by_keyword() -> None
         assert floor.send("S", **named) == [(function, expected), (listener.on_signal, (listener, expected))]
 
 
+@pytest.mark.parametrize("weak_methods", [False, True])
+def test_a_floor_for_weak_methods_makes_each_bound_method_of_its_results(weak_methods: bool) -> None:
+    # As a dispatcher that holds the method weakly must: an equal bound
+    # method, made for the send, where the yardstick returns the one it holds.
+    class Listener:
+        def on_signal(self, **named: object) -> str:
+            return "called"
+
+    listener = Listener()
+    method = listener.on_signal
+    floor = make_floor([method], None, weak_methods=weak_methods)
+    ((receiver, response),) = floor.send("S")
+    assert (receiver, response) == (method, "called")
+    assert (receiver is method) is not weak_methods
+
+
 def test_the_robust_floor_returns_a_receivers_exception_in_place_of_its_response() -> None:
     error = ValueError("receiver failed")
 
