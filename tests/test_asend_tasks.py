@@ -398,3 +398,42 @@ def test_a_loop_with_eager_tasks_counts_each_task_once(Signal, failing):
     # propagates, as when the tasks start later; the receiver already
     # started runs on, as it does when it waits no longer than a turn.
     assert scenario(Signal) == (("ValueError", "first"), ["first", "third", "later"])
+
+
+@pytest.mark.parametrize("count", [*COUNTS, 3])
+@pytest.mark.parametrize("debug", [False, True])
+def test_a_loop_of_its_own_makes_the_receivers_tasks(Signal, count, debug):
+    # An event loop may make its tasks its own way (uvloop's does): from
+    # Django 6.1 each receiver's task is made by its create_task, as with
+    # Django, and the send ends as there, in debug mode too. (Up to 6.0 Django
+    # makes a task of its own for a send's synchronous batch, which the
+    # send does not.)
+    def scenario(Signal):
+        made = []
+
+        class Loop(asyncio.SelectorEventLoop):
+            def create_task(self, coro, **kwargs):
+                made.append(kwargs.get("context") is not None)
+                return super().create_task(coro, **kwargs)
+
+        async def receiver(**kwargs):
+            await asyncio.sleep(0)
+            return "done"
+
+        signal = Signal()
+        for _ in range(count):
+            signal.connect(receiver, weak=False, dispatch_uid=len(signal.receivers))
+        outcome = []
+
+        def send():
+            loop = Loop()
+            loop.set_debug(debug)
+            try:
+                outcome.append(loop.run_until_complete(signal.asend(None)))
+            finally:
+                loop.close()
+
+        run_bounded(send)
+        return [response for _, response in outcome[0]], made if TASK_GROUP else None
+
+    both(Signal, scenario)

@@ -258,6 +258,11 @@ def _result(task: asyncio.Task[Any], cancellation: BaseException | None) -> Any:
     return task.result()
 
 
+#: What ``loop.create_task`` is on asyncio's own event loops.
+_BASE_CREATE_TASK = asyncio.BaseEventLoop.create_task
+_Task = asyncio.Task
+
+
 def _wake(waiter: asyncio.Future[None], _task: object) -> None:
     if not waiter.done():
         waiter.set_result(None)
@@ -307,14 +312,19 @@ if TASK_GROUP:
                 _restore(shared, before)
             return [(receivers[0], _result(task, cancellation))]
         group = _Group()
-        if loop.get_task_factory() is None:
-            # Each task starts a turn after it is made, so the callback is
-            # there to be removed when it does (see _counted).
+        if type(loop).create_task is _BASE_CREATE_TASK and loop._task_factory is None:  # type: ignore[attr-defined]
+            # asyncio's own loop, whose create_task would only make the Task
+            # (and, in debug mode, leave itself out of the task's creation
+            # traceback, which then ends here as it does now): made here, a
+            # Python call less per receiver. Each task starts a turn after
+            # it is made, so the callback is there to be removed when it
+            # does (see _counted).
             tasks: list[asyncio.Future[Any]] = [
-                loop.create_task(_counted(group, call), context=shared) for call in awaitables
+                _Task(_counted(group, call), loop=loop, context=shared) for call in awaitables
             ]
         else:
-            # A task factory may start a task as it makes it: each keeps its callback.
+            # Another loop's create_task, or a task factory, may start a task
+            # as it makes it: each keeps its callback.
             tasks = _tasks_in(shared, awaitables)
         group.tasks = tasks
         group.pending = len(tasks)
