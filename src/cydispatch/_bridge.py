@@ -291,12 +291,18 @@ if TASK_GROUP:
         """
         before, shared = contextvars.copy_context(), contextvars.copy_context()
         loop = asyncio.get_running_loop()
+        # asyncio's own loop, whose create_task would only make the Task (and,
+        # in debug mode, leave itself out of the task's creation traceback,
+        # which then ends here as it does now): made here, a Python call less
+        # per receiver.
+        plain = type(loop).create_task is _BASE_CREATE_TASK and loop._task_factory is None  # type: ignore[attr-defined]
         if len(awaitables) == 1:
             # One task (the commonest case) needs none of the group's
             # bookkeeping, nor its lists: it is awaited, and its failure
             # taken, at its end.
             call = awaitables[0]
-            task = loop.create_task(call if type(call) is CoroutineType else _coroutine(call), context=shared)
+            coroutine = call if type(call) is CoroutineType else _coroutine(call)
+            task = _Task(coroutine, loop=loop, context=shared) if plain else loop.create_task(coroutine, context=shared)
             cancellation = None
             try:
                 while not task.done():
@@ -312,13 +318,9 @@ if TASK_GROUP:
                 _restore(shared, before)
             return [(receivers[0], _result(task, cancellation))]
         group = _Group()
-        if type(loop).create_task is _BASE_CREATE_TASK and loop._task_factory is None:  # type: ignore[attr-defined]
-            # asyncio's own loop, whose create_task would only make the Task
-            # (and, in debug mode, leave itself out of the task's creation
-            # traceback, which then ends here as it does now): made here, a
-            # Python call less per receiver. Each task starts a turn after
-            # it is made, so the callback is there to be removed when it
-            # does (see _counted).
+        if plain:
+            # Each task starts a turn after it is made, so the callback is
+            # there to be removed when it does (see _counted).
             tasks: list[asyncio.Future[Any]] = [
                 _Task(_counted(group, call), loop=loop, context=shared) for call in awaitables
             ]
