@@ -10,7 +10,9 @@ installed Django (a task group sharing one copy of the context from Django
 6.1, tasks gathered in one shared copy before; what the receivers changed in
 it set in the caller's context afterwards, ticket 36714). Each figure is the
 median over the rounds (the first two are warm-up) of the microseconds per
-call, ``number`` calls awaited in one run of the loop.
+call, ``number`` calls awaited in one run of the loop; the rounds time the
+implementations in a rotating order, with the garbage collector off inside
+each timing run.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import argparse
 import asyncio
 import contextvars
 import functools
+import gc
 import statistics
 import sys
 import time
@@ -120,9 +123,17 @@ def measure(rounds: int, number: int) -> dict[str, dict[str, float]]:
                 got = [response for _, response in loop.run_until_complete(call())]
                 assert got == expected, (name, got, expected)
             times: dict[str, list[float]] = {name: [] for name in calls}
-            for _ in range(rounds):
-                for name, call in calls.items():
-                    times[name].append(loop.run_until_complete(timed(call, number)))
+            names = list(calls)
+            for turn in range(rounds):
+                # A rotating order, and no garbage collection inside a timing
+                # run: neither the order nor another's garbage favours one.
+                for name in names[turn % len(names):] + names[:turn % len(names)]:
+                    gc.collect()
+                    gc.disable()
+                    try:
+                        times[name].append(loop.run_until_complete(timed(calls[name], number)))
+                    finally:
+                        gc.enable()
             medians[title] = {name: statistics.median(values[2:]) for name, values in times.items()}
     finally:
         loop.close()
