@@ -107,3 +107,12 @@ def test_counts_one_scenario_under_valgrind() -> None:
     counts = callgrind.measure(["send-0"], sends=50)
     assert set(counts) == {"send-0"}
     assert all(counts["send-0"][name] > 0 for name in (COMPILED, YARDSTICK, FLOOR))
+
+
+def test_the_asend_scenarios_are_counted_where_django_has_asend(monkeypatch: pytest.MonkeyPatch) -> None:
+    import django.dispatch
+
+    monkeypatch.setattr(django.dispatch.Signal, "asend", lambda self, sender, **named: [], raising=False)
+    assert callgrind.against_django() == list(callgrind.AGAINST_DJANGO)
+    monkeypatch.delattr(django.dispatch.Signal, "asend")  # as on Django 4.2
+    assert callgrind.against_django() == ["connect-disconnect"]
