@@ -437,3 +437,27 @@ def test_a_loop_of_its_own_makes_the_receivers_tasks(Signal, count, debug):
         return [response for _, response in outcome[0]], made if TASK_GROUP else None
 
     both(Signal, scenario)
+
+
+@pytest.mark.parametrize("count", [*COUNTS, 3])
+def test_the_receivers_tasks_are_of_the_class_asyncio_makes(Signal, count, monkeypatch):
+    # Tools may replace asyncio.tasks.Task (a subclass that traces tasks):
+    # from Django 6.1 each receiver's task is of that class, as with Django.
+    made = []
+
+    class Traced(asyncio.Task):
+        def __init__(self, *args, **kwargs):
+            made.append(self)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(asyncio.tasks, "Task", Traced)
+
+    def scenario(Signal):
+        async def receiver(**kwargs):
+            return type(asyncio.current_task()).__name__
+
+        made.clear()
+        responses = [response for _, response in run(connected(Signal, receiver, count).asend(None))]
+        return responses, len(made) if TASK_GROUP else None
+
+    both(Signal, scenario)

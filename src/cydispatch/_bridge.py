@@ -260,7 +260,6 @@ def _result(task: asyncio.Task[Any], cancellation: BaseException | None) -> Any:
 
 #: What ``loop.create_task`` is on asyncio's own event loops.
 _BASE_CREATE_TASK = asyncio.BaseEventLoop.create_task
-_Task = asyncio.Task
 
 
 def _wake(waiter: asyncio.Future[None], _task: object) -> None:
@@ -296,13 +295,15 @@ if TASK_GROUP:
         # which then ends here as it does now): made here, a Python call less
         # per receiver.
         plain = type(loop).create_task is _BASE_CREATE_TASK and loop._task_factory is None  # type: ignore[attr-defined]
+        # The class that create_task makes, looked up as it looks it up.
+        Task = asyncio.tasks.Task
         if len(awaitables) == 1:
             # One task (the commonest case) needs none of the group's
             # bookkeeping, nor its lists: it is awaited, and its failure
             # taken, at its end.
             call = awaitables[0]
             coroutine = call if type(call) is CoroutineType else _coroutine(call)
-            task = _Task(coroutine, loop=loop, context=shared) if plain else loop.create_task(coroutine, context=shared)
+            task = Task(coroutine, loop=loop, context=shared) if plain else loop.create_task(coroutine, context=shared)
             cancellation = None
             try:
                 while not task.done():
@@ -322,7 +323,7 @@ if TASK_GROUP:
             # Each task starts a turn after it is made, so the callback is
             # there to be removed when it does (see _counted).
             tasks: list[asyncio.Future[Any]] = [
-                _Task(_counted(group, call), loop=loop, context=shared) for call in awaitables
+                Task(_counted(group, call), loop=loop, context=shared) for call in awaitables
             ]
         else:
             # Another loop's create_task, or a task factory, may start a task
