@@ -141,15 +141,36 @@ def _restore(context: contextvars.Context, before: contextvars.Context) -> None:
             variable.set(value)
 
 
+#: What ``loop.create_task`` is on asyncio's own event loops.
+_BASE_CREATE_TASK = asyncio.BaseEventLoop.create_task
+
+
+def _plain(loop: asyncio.AbstractEventLoop) -> bool:
+    """Whether ``loop`` is asyncio's own, without a task factory: its ``create_task`` would only make the task.
+
+    There a task is made with the class that ``create_task`` makes, looked
+    up as it looks it up (``asyncio.tasks.Task``), a Python call less per
+    receiver; in debug mode its creation traceback ends in the send either
+    way. Another loop's ``create_task``, or a task factory, may make its
+    tasks its own way, or start one as it makes it: there each task is made
+    by ``create_task`` and keeps its done callback.
+    """
+    return type(loop).create_task is _BASE_CREATE_TASK and loop._task_factory is None  # type: ignore[attr-defined]
+
+
 class _Group:
     """What a task group keeps of its tasks while they run: their failures, and whether it aborted."""
 
-    __slots__ = ("tasks", "pending", "errors", "aborting", "waiter", "done_callback")
+    __slots__ = ("tasks", "calls", "pending", "any_cancelled", "errors", "aborting", "waiter", "done_callback")
 
     def __init__(self) -> None:
         self.tasks: list[asyncio.Future[Any]] = []
+        #: what each task awaits
+        self.calls: Sequence[Awaitable[Any]] = ()
         #: the tasks whose end the group has not counted yet
         self.pending = 0
+        #: whether a task was cancelled (see _all_ended)
+        self.any_cancelled = False
         #: the failures, in the order the tasks ended
         self.errors: list[BaseException] = []
         self.aborting = False
@@ -172,7 +193,9 @@ class _Group:
         """
         self.pending -= 1
         wake = not self.pending
-        if not task.cancelled():
+        if task.cancelled():
+            self.any_cancelled = True
+        else:
             error = task.exception()
             if error is not None:
                 self.errors.append(error)
@@ -181,17 +204,98 @@ class _Group:
                     wake = True
         if wake and self.waiter is not None and not self.waiter.done():
             self.waiter.set_result(None)
+        if not self.pending:
+            _all_ended(self)
 
 
-async def _counted(group: _Group, awaitable: Awaitable[Any]) -> Any:
+class _Gathering(asyncio.Future):  # type: ignore[type-arg]
+    """What ``asyncio.gather`` returns for its tasks, for tasks that count their own ends (see ``_counted``).
+
+    Its outcome is gather's, set at the same turn: the first failure or
+    cancellation of a task at once (the others run on), else the results
+    once every task ended; cancelling it cancels the tasks still running,
+    and it then ends as they do (in a ``CancelledError`` when none was
+    cancelled).
+    """
+
+    __slots__ = ("tasks", "calls", "pending", "any_cancelled", "cancel_requested", "done_callback")
+
+    def __init__(self, *, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__(loop=loop)
+        self.tasks: list[asyncio.Future[Any]] = []
+        #: what each task awaits
+        self.calls: Sequence[Awaitable[Any]] = ()
+        #: the tasks whose end it has not counted yet
+        self.pending = 0
+        #: whether a task was cancelled (see _all_ended)
+        self.any_cancelled = False
+        self.cancel_requested = False
+        self.done_callback = self.task_done
+
+    def cancel(self, msg: Any = None) -> bool:
+        """Cancel the tasks still running; whether one was (then the tasks' ends end this)."""
+        if self.done():
+            return False
+        cancelled = False
+        for task in self.tasks:
+            if task.cancel(msg=msg):
+                cancelled = True
+        if cancelled:
+            self.cancel_requested = True
+        return cancelled
+
+    def task_done(self, task: Any) -> None:
+        """A task's done callback: count it; end this on its failure or cancellation, or as the last."""
+        self.pending -= 1
+        if task.cancelled():
+            self.any_cancelled = True
+            if not self.done():
+                self.set_exception(task._make_cancelled_error())
+        else:
+            error = task.exception()  # retrieved, also once this one's outcome is set
+            if self.done():
+                pass
+            elif error is not None:
+                self.set_exception(error)
+            elif not self.pending:
+                if self.cancel_requested:
+                    # gather makes this error of its last task, whichever ended last.
+                    self.set_exception(self.tasks[-1]._make_cancelled_error())  # type: ignore[attr-defined]
+                else:
+                    self.set_result([each.result() for each in self.tasks])
+        if not self.pending:
+            _all_ended(self)
+
+
+def _all_ended(group: _Group | _Gathering) -> None:
+    """What ``group`` does once every task ended: let go of its done callback, close the coroutines never started.
+
+    The callback (a method of the group's) and the group are a cycle, which
+    the garbage collector would otherwise have to find after each send.
+
+    A task cancelled before it started never runs ``_counted``, which never
+    awaits its receiver's coroutine: closed, it does not warn that it was
+    never awaited, as it does not when it is the task's own coroutine (which
+    the cancellation then ends before its first line). Once every task
+    ended, each coroutine is either done or never started: closing one that
+    is done does nothing.
+    """
+    del group.done_callback
+    if group.any_cancelled:
+        for call in group.calls:
+            if type(call) is CoroutineType:
+                call.close()
+
+
+async def _counted(group: _Group | _Gathering, awaitable: Awaitable[Any]) -> Any:
     """Await ``awaitable`` in a task of ``group``, which then needs no done callback unless it failed or is last.
 
     A done callback costs a turn of the event loop's machinery, about as much
-    as a receiver that does little. A task group learns of each task's end
-    from its callback, a turn after the task ended; what it does then is
-    only seen when the task failed (the others are cancelled) or was the last
-    (the group's caller resumes). So the task keeps its callback in those
-    two cases, and counts itself otherwise.
+    as a receiver that does little. A task group (or gather) learns of each
+    task's end from its callback, a turn after the task ended; what it does
+    then is only seen when the task failed or was cancelled (the others are
+    cancelled, or the gather ends) or was the last (the caller resumes). So
+    the task keeps its callback in those cases, and counts itself otherwise.
 
     The task is made with the callback, which is removed here: a task
     cancelled before it started never runs this, and is counted by it.
@@ -208,6 +312,36 @@ async def _counted(group: _Group, awaitable: Awaitable[Any]) -> Any:
     else:
         group.pending -= 1
     return result
+
+
+def _start(
+    group: _Group | _Gathering, context: contextvars.Context, awaitables: Sequence[Awaitable[Any]]
+) -> list[asyncio.Future[Any]]:
+    """A task per awaitable, in order, run in ``context`` (which they share), whose ends ``group`` counts.
+
+    On asyncio's own loop (see ``_plain``) each task starts a turn after it is
+    made, so its done callback is there to be removed when it does (see
+    ``_counted``); elsewhere each task keeps it.
+    """
+    loop = asyncio.get_running_loop()
+    if TASK_CONTEXT and _plain(loop):
+        Task = asyncio.tasks.Task
+        tasks: list[asyncio.Future[Any]] = [
+            Task(_counted(group, call), loop=loop, context=context) for call in awaitables
+        ]
+    else:
+        tasks = _tasks_in(context, awaitables)
+    group.tasks, group.calls, group.pending = tasks, awaitables, len(tasks)
+    for task in tasks:
+        task.add_done_callback(group.done_callback)
+    return tasks
+
+
+def _gather(context: contextvars.Context, awaitables: Sequence[Awaitable[Any]]) -> asyncio.Future[list[Any]]:
+    """What ``asyncio.gather`` of a task per awaitable, run in ``context``, returns (see ``_Gathering``)."""
+    gathering = _Gathering(loop=asyncio.get_running_loop())
+    _start(gathering, context, awaitables)
+    return gathering
 
 
 def _fail(errors: list[BaseException]) -> NoReturn:
@@ -258,10 +392,6 @@ def _result(task: asyncio.Task[Any], cancellation: BaseException | None) -> Any:
     return task.result()
 
 
-#: What ``loop.create_task`` is on asyncio's own event loops.
-_BASE_CREATE_TASK = asyncio.BaseEventLoop.create_task
-
-
 def _wake(waiter: asyncio.Future[None], _task: object) -> None:
     if not waiter.done():
         waiter.set_result(None)
@@ -290,20 +420,16 @@ if TASK_GROUP:
         """
         before, shared = contextvars.copy_context(), contextvars.copy_context()
         loop = asyncio.get_running_loop()
-        # asyncio's own loop, whose create_task would only make the Task (and,
-        # in debug mode, leave itself out of the task's creation traceback,
-        # which then ends here as it does now): made here, a Python call less
-        # per receiver.
-        plain = type(loop).create_task is _BASE_CREATE_TASK and loop._task_factory is None  # type: ignore[attr-defined]
-        # The class that create_task makes, looked up as it looks it up.
-        Task = asyncio.tasks.Task
         if len(awaitables) == 1:
             # One task (the commonest case) needs none of the group's
             # bookkeeping, nor its lists: it is awaited, and its failure
             # taken, at its end.
             call = awaitables[0]
             coroutine = call if type(call) is CoroutineType else _coroutine(call)
-            task = Task(coroutine, loop=loop, context=shared) if plain else loop.create_task(coroutine, context=shared)
+            if _plain(loop):
+                task = asyncio.tasks.Task(coroutine, loop=loop, context=shared)
+            else:
+                task = loop.create_task(coroutine, context=shared)
             cancellation = None
             try:
                 while not task.done():
@@ -319,22 +445,9 @@ if TASK_GROUP:
                 _restore(shared, before)
             return [(receivers[0], _result(task, cancellation))]
         group = _Group()
-        if plain:
-            # Each task starts a turn after it is made, so the callback is
-            # there to be removed when it does (see _counted).
-            tasks: list[asyncio.Future[Any]] = [
-                Task(_counted(group, call), loop=loop, context=shared) for call in awaitables
-            ]
-        else:
-            # Another loop's create_task, or a task factory, may start a task
-            # as it makes it: each keeps its callback.
-            tasks = _tasks_in(shared, awaitables)
-        group.tasks = tasks
-        group.pending = len(tasks)
+        tasks = _start(group, shared, awaitables)
         cancellation = None
         try:
-            for each in tasks:
-                each.add_done_callback(group.done_callback)
             while group.pending > 0:
                 group.waiter = loop.create_future()
                 try:
@@ -352,11 +465,13 @@ else:
     async def run_concurrently(receivers: Sequence[Receiver], awaitables: Sequence[Awaitable[Any]]) -> Responses:
         """Run the asynchronous receivers' calls (one or more) gathered, as Django up to 6.0 does; return the responses.
 
-        One task (the commonest case) is awaited directly, which costs half
-        of gathering it: a cancellation of the caller reaches the task at
-        once, as ``gather`` passes it on, and the task's failure or
-        cancellation propagates as from ``gather``. A task that goes on
-        despite the caller's cancellation ends the send in the
+        Two or more are gathered as ``asyncio.gather`` gathers them, with a
+        done callback only where its callback would be seen (see
+        ``_Gathering``). One task (the commonest case) is awaited directly,
+        which costs half of gathering it: a cancellation of the caller
+        reaches the task at once, as ``gather`` passes it on, and the task's
+        failure or cancellation propagates as from ``gather``. A task that
+        goes on despite the caller's cancellation ends the send in the
         ``CancelledError`` that ``gather`` makes of it: the caller's
         ``Task.cancelling()`` tells that the cancellation reached the task
         (from Python 3.11; 3.10 gathers). The caller then resumes a turn of
@@ -366,7 +481,7 @@ else:
         caller = asyncio.current_task() if TASK_CONTEXT and len(awaitables) == 1 else None
         try:
             if caller is None:
-                results = await asyncio.gather(*_tasks_in(shared, awaitables))
+                results = await _gather(shared, awaitables)
             else:
                 (task,) = _tasks_in(shared, awaitables)
                 requests = caller.cancelling()
@@ -455,7 +570,7 @@ async def _sync_batch_beside(
     before the one that runs the synchronous batch.
     """
     before, shared, own = contextvars.copy_context(), contextvars.copy_context(), contextvars.copy_context()
-    receivers_done = asyncio.gather(*_tasks_in(shared, calls))
+    receivers_done = _gather(shared, calls)
     try:
         sync_responses: Responses
         sync_responses, results = await asyncio.gather(*_tasks_in(own, [batch]), receivers_done)
