@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
+
 import pytest
 import scenarios
 from adapters import ADAPTERS, DJANGO, PURE
@@ -42,3 +45,28 @@ def test_django_built_in_bulk_holds_what_connecting_one_by_one_does() -> None:
     assert bulk.send(None, a=1, b=2) == one_by_one.send(None, a=1, b=2)
     for signal in (one_by_one, bulk):
         scenarios._release_django_finalizers(signal)
+
+
+@pytest.mark.parametrize("kind", ["call", "acall"])
+def test_a_timing_run_pays_for_the_reference_cycles_its_calls_left(kind: str) -> None:
+    # The runs are timed with the collector off: a call that leaves a cycle
+    # would otherwise cost nothing for it. Each run collects them, timed.
+    def leave_a_cycle() -> None:
+        cycle: list[object] = []
+        cycle.append(cycle)
+
+    async def aleave_a_cycle() -> None:
+        leave_a_cycle()
+
+    case = scenarios.Case(scenario=SCENARIOS[0], implementation=DJANGO, call=leave_a_cycle, verify=lambda: None)
+    if kind == "acall":
+        case.loop, case.acall = asyncio.new_event_loop(), aleave_a_cycle
+    gc.collect()
+    gc.disable()
+    try:
+        case.time(100)
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
+        if case.loop is not None:
+            case.loop.close()
