@@ -170,8 +170,9 @@ def test_a_send_holds_each_method_it_resolves_while_collections_run(signal, meth
     threshold = gc.get_threshold()
     # The collection comes at the ``later``-th allocation of a tracked object
     # from here: across the rounds, at each of the send's own allocations.
+    # Each round starts where the last one's full collection left the heap.
+    gc.collect()
     for later in range(1, 70):
-        gc.collect()
         gc.disable()
         try:
             instances = [InACycle(tag) for tag in range(30)]
